@@ -1,0 +1,63 @@
+# The two commands: `make run` (embedded default, demo data) and `make test` (real services, whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Real services for `make test`: started by ops/services.sh unless these name existing ones.
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pagero
+export CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+export CASSANDRA_HOSTS ?= 127.0.0.1
+# pytest-xdist workers (each gets its own database, queue, keyspace and Celery worker).
+TEST_WORKERS ?= 2
+
+.PHONY: help venv run seed services services-stop test lint bench clean
+
+help:
+	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
+	@echo "make test           start PostgreSQL, RabbitMQ, Cassandra, then lint and the whole test suite"
+	@echo "make services       start the real services (needs root + apt the first time)"
+	@echo "make services-stop  stop them"
+	@echo "make lint           ruff + import contracts"
+	@echo "make bench          run the benchmarks in bench/ against the real services"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# The embedded default ignores any service variables from the environment on purpose.
+run: venv
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py migrate --noinput -v0
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Portal: http://$(HOST):$(PORT)/   Operator console: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py runserver $(HOST):$(PORT)
+
+seed: venv
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py seed_demo
+
+services:
+	ops/services.sh start
+
+services-stop:
+	ops/services.sh stop
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: venv lint services
+	@set +e; $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+bench: venv services
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf var test-artifacts .pytest_cache

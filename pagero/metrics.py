@@ -1,0 +1,32 @@
+"""Prometheus metrics: request counts and latencies, exposed at /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+REQUESTS = Counter("pagero_http_requests_total", "HTTP requests handled", ["method", "route", "status"])
+LATENCY = Histogram("pagero_http_request_duration_seconds", "HTTP request duration", ["method", "route"])
+
+
+class RequestMetricsMiddleware:
+    """Counts every request by its URL route (not the raw path, to keep label cardinality bounded)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None and match.route else "unmatched"
+        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        return response
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

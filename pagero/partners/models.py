@@ -1,0 +1,69 @@
+"""Organisations (tenants), their participant identifiers, members and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParticipantIdentifier(models.Model):
+    """An identifier a partner is known by on the network, e.g. 0088 (GLN) or 0192 (NO org no.).
+
+    The (scheme, value) pair is unique network-wide: it is how a sender addresses a recipient.
+    Values are stored without blanks (see public.normalise_identifier) and compared case-insensitively:
+    Peppol participant identifiers are case-insensitive, and VAT numbers are written both ways.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=16)
+    value = models.CharField(max_length=256)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("scheme", Lower("value"), name="uniq_identifier_ci")]
+        ordering = ["scheme", "value"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"
+
+
+class Membership(models.Model):
+    """A user's organisation. A user belongs to exactly one organisation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class ApiToken(models.Model):
+    """An API token. Only its SHA-256 is stored; the plain token is shown once when issued."""
+
+    SCOPE_READ = "read"
+    SCOPE_WRITE = "write"
+    SCOPES = [(SCOPE_READ, "read"), (SCOPE_WRITE, "read and write")]
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True, help_text="first characters, to spot a token")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=SCOPES, default=SCOPE_WRITE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

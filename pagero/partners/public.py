@@ -1,0 +1,185 @@
+"""The partners context's port: the only module other contexts import.
+
+Organisations are the tenants of the network. Everything here takes and returns plain
+dataclasses or ids so that callers never touch the partners models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Membership, Organisation, ParticipantIdentifier
+
+TOKEN_PREFIX = "pgr_"
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Identifier:
+    scheme: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued token. `plain` exists only here: it is never stored."""
+
+    id: int
+    name: str
+    scope: str
+    prefix: str
+    plain: str
+
+
+@dataclass(frozen=True)
+class TokenPrincipal:
+    organisation_id: int
+    token_id: int
+    scope: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiToken.SCOPE_WRITE
+
+
+class IdentifierTaken(ValueError):
+    """The identifier already belongs to another organisation."""
+
+
+def _ref(org: Organisation) -> OrganisationRef:
+    return OrganisationRef(id=org.pk, name=org.name, slug=org.slug)
+
+
+def normalise_identifier(scheme: str, value: str) -> Identifier:
+    """Scheme codes are trimmed and lower-cased; values lose all blanks (compared case-insensitively)."""
+    return Identifier(scheme=scheme.strip().lower(), value="".join(value.split()))
+
+
+def hash_token(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def ensure_organisation(name: str, slug: str) -> OrganisationRef:
+    org, created = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
+    if not created and org.name != name:
+        org.name = name
+        org.save(update_fields=["name"])
+    return _ref(org)
+
+
+def get_organisation(organisation_id: int) -> OrganisationRef:
+    return _ref(Organisation.objects.get(pk=organisation_id))
+
+
+def add_identifier(organisation_id: int, scheme: str, value: str) -> Identifier:
+    ident = normalise_identifier(scheme, value)
+    with transaction.atomic():
+        existing = (
+            ParticipantIdentifier.objects.select_for_update()
+            .filter(scheme=ident.scheme, value__iexact=ident.value)
+            .first()
+        )
+        if existing is not None and existing.organisation_id != organisation_id:
+            raise IdentifierTaken(f"identifier {ident} already belongs to another organisation")
+        if existing is None:
+            ParticipantIdentifier.objects.create(
+                organisation_id=organisation_id, scheme=ident.scheme, value=ident.value
+            )
+    return ident
+
+
+def list_identifiers(organisation_id: int) -> list[Identifier]:
+    rows = ParticipantIdentifier.objects.filter(organisation_id=organisation_id)
+    return [Identifier(scheme=row.scheme, value=row.value) for row in rows]
+
+
+def find_organisation_by_identifier(scheme: str, value: str) -> OrganisationRef | None:
+    """Directory look-up: which organisation receives on this identifier."""
+    ident = normalise_identifier(scheme, value)
+    row = (
+        ParticipantIdentifier.objects.select_related("organisation")
+        .filter(scheme=ident.scheme, value__iexact=ident.value)
+        .first()
+    )
+    return _ref(row.organisation) if row else None
+
+
+def ensure_member(
+    organisation_id: int,
+    username: str,
+    password: str,
+    email: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> int:
+    """Create or update a user of the organisation; returns the user id."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+        user.email = email
+        user.is_staff = is_staff
+        user.is_superuser = is_superuser
+        user.set_password(password)
+        user.save()
+        Membership.objects.update_or_create(user=user, defaults={"organisation_id": organisation_id})
+    return user.pk
+
+
+def organisation_for_user(user) -> OrganisationRef | None:
+    if user is None or not user.is_authenticated:
+        return None
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    return _ref(membership.organisation) if membership else None
+
+
+def issue_api_token(
+    organisation_id: int, name: str, scope: str = ApiToken.SCOPE_WRITE, plain: str | None = None
+) -> IssuedToken:
+    """Issue a token. `plain` may be given only for reproducible demo data."""
+    if scope not in {ApiToken.SCOPE_READ, ApiToken.SCOPE_WRITE}:
+        raise ValueError(f"unknown token scope {scope!r}; use 'read' or 'write'")
+    plain = plain or TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token, _ = ApiToken.objects.update_or_create(
+        token_hash=hash_token(plain),
+        defaults={
+            "organisation_id": organisation_id,
+            "name": name,
+            "prefix": plain[:12],
+            "scope": scope,
+            "revoked_at": None,
+        },
+    )
+    return IssuedToken(id=token.pk, name=name, scope=scope, prefix=token.prefix, plain=plain)
+
+
+def revoke_api_token(organisation_id: int, token_id: int) -> bool:
+    updated = ApiToken.objects.filter(
+        pk=token_id, organisation_id=organisation_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    return bool(updated)
+
+
+def authenticate_token(plain: str) -> TokenPrincipal | None:
+    """Resolve a presented token to its organisation, or None when unknown or revoked."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.filter(token_hash=hash_token(plain), revoked_at__isnull=True).first()
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return TokenPrincipal(organisation_id=token.organisation_id, token_id=token.pk, scope=token.scope)

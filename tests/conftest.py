@@ -1,0 +1,176 @@
+"""Shared fixtures: real services started once per test run, one Celery worker per xdist worker.
+
+`make test` starts PostgreSQL, RabbitMQ and Cassandra (ops/services.sh) and exports their URLs.
+Each pytest-xdist worker gets its own test database (pytest-django), its own Celery queue and
+its own Cassandra keyspace, so parallel workers never see each other's data or tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+TEST_QUEUE = f"pagero-test-{XDIST_WORKER}"
+TEST_KEYSPACE = f"pagero_test_{XDIST_WORKER}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    from pagero.celery import app
+
+    settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    settings.CASSANDRA_KEYSPACE = TEST_KEYSPACE
+    app.conf.task_default_queue = TEST_QUEUE
+
+
+def services_configured() -> bool:
+    from django.conf import settings
+
+    return (
+        settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+        and bool(settings.CELERY_BROKER_URL)
+        and bool(settings.CASSANDRA_HOSTS)
+    )
+
+
+@pytest.fixture(scope="session")
+def real_services() -> None:
+    """Tests that need the real services fail loudly (not skip) when they are not configured."""
+    if not services_configured():
+        pytest.fail(
+            "this test needs PostgreSQL, RabbitMQ and Cassandra: run it with `make test` "
+            "(or set DATABASE_URL, CELERY_BROKER_URL and CASSANDRA_HOSTS)"
+        )
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL rewritten to the test database pytest-django created for this worker."""
+    from django.conf import settings
+    from django.db import connection
+
+    parts = urlsplit(settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess consuming this test worker's queue."""
+
+    def __init__(self, concurrency: int = 2) -> None:
+        self.concurrency = concurrency
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = ROOT / "test-artifacts" / f"celery-{XDIST_WORKER}.log"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=_test_database_url(),
+            CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
+            CASSANDRA_KEYSPACE=TEST_KEYSPACE,
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "pagero",
+                "worker",
+                "-Q",
+                TEST_QUEUE,
+                "-c",
+                str(self.concurrency),
+                "--pool",
+                "prefork",
+                "-n",
+                f"test-{XDIST_WORKER}-{time.monotonic_ns()}@%h",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        from pagero.celery import ping
+
+        deadline = time.monotonic() + timeout
+        result = ping.apply_async(args=["ready"], queue=TEST_QUEUE)
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.proc.returncode}; see {self.log_path}")
+            if result.ready():
+                result.get(timeout=1)
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker did not answer within {timeout}s; see {self.log_path}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the whole worker process group (parent and pool children)."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def celery_worker(real_services, django_db_setup, django_db_blocker):
+    """A real Celery worker on RabbitMQ for the whole session (stopped before the test DB is dropped)."""
+    worker = WorkerProcess()
+    with django_db_blocker.unblock():
+        worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def cassandra_keyspace(real_services) -> str:
+    """This worker's keyspace, created once per run."""
+    from django.conf import settings
+
+    from pagero import cassandra_session
+
+    session = cassandra_session.get_session()
+    session.execute(
+        f"CREATE KEYSPACE IF NOT EXISTS {TEST_KEYSPACE} WITH replication = {settings.CASSANDRA_REPLICATION}"
+    )
+    return TEST_KEYSPACE
