@@ -34,8 +34,7 @@ class PublicModuleContract(Contract):
         for v in check.metadata["violations"]:
             lines = ", ".join(str(n) for n in v["lines"])
             output.print_error(
-                f"{v['importer']} imports {v['imported']} (l. {lines}): "
-                f"import the context's public module instead",
+                f"{v['importer']} imports {v['imported']} (l. {lines}): import the context's public module instead",
                 bold=False,
             )
             output.new_line()

@@ -128,14 +128,19 @@ stop_rabbitmq() {
   log "rabbitmq: stopped"
 }
 
-cassandra_dir() { printf '%s' "$SERVICES_DIR/cassandra"; }
+# Instance settings; `cassandra-start NAME CQL STORAGE JMX` runs an extra single-node instance (fault tests).
+CASSANDRA_NAME="cassandra"
+STORAGE_PORT="${STORAGE_PORT:-7000}"
+JMX_PORT="${JMX_PORT:-7199}"
+cassandra_dir() { printf '%s' "$SERVICES_DIR/$CASSANDRA_NAME"; }
+cassandra_lib() { printf '%s' "$SERVICES_DIR/cassandra/lib"; }
 
 assemble_cassandra() {
-  local dir; dir="$(cassandra_dir)"
-  if [[ -f "$dir/lib/cassandra-all-$CASSANDRA_VERSION.jar" ]]; then return; fi
+  local lib; lib="$(cassandra_lib)"
+  if [[ -f "$lib/cassandra-all-$CASSANDRA_VERSION.jar" ]]; then return; fi
   log "cassandra: copying cassandra-all $CASSANDRA_VERSION and its runtime dependencies from Maven Central"
   mvn -q -B -f "$ROOT/ops/cassandra/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dir/lib" >&2
+    -DincludeScope=runtime -DoutputDirectory="$lib" >&2
 }
 
 start_cassandra() {
@@ -143,7 +148,11 @@ start_cassandra() {
   assemble_cassandra
   local dir; dir="$(cassandra_dir)"
   mkdir -p "$dir/conf" "$dir/data" "$dir/logs" "$dir/tmp"
-  sed "s/^native_transport_port: .*/native_transport_port: $CQL_PORT/" "$ROOT/ops/cassandra/cassandra.yaml" > "$dir/conf/cassandra.yaml"
+  sed -e "s/^native_transport_port: .*/native_transport_port: $CQL_PORT/" \
+      -e "s/^storage_port: .*/storage_port: $STORAGE_PORT/" \
+      -e "s/127.0.0.1:7000/127.0.0.1:$STORAGE_PORT/" \
+      -e "s/^cluster_name: .*/cluster_name: pagero-$CASSANDRA_NAME/" \
+      "$ROOT/ops/cassandra/cassandra.yaml" > "$dir/conf/cassandra.yaml"
   cp "$ROOT/ops/cassandra/logback.xml" "$dir/conf/logback.xml"
   local jvm_opts=()
   while IFS= read -r line; do
@@ -160,9 +169,9 @@ start_cassandra() {
       -Dcassandra.logdir="$dir/logs" \
       -Dlogback.configurationFile="file://$dir/conf/logback.xml" \
       -Dcassandra.skip_wait_for_gossip_to_settle=0 \
-      -Dcassandra.jmx.local.port=7199 \
+      -Dcassandra.jmx.local.port="$JMX_PORT" \
       -Djava.io.tmpdir="$dir/tmp" -Djna.tmpdir="$dir/tmp" \
-      -cp "$dir/lib/*" org.apache.cassandra.service.CassandraDaemon > "$dir/logs/stdout.log" 2>&1 &
+      -cp "$(cassandra_lib)/*" org.apache.cassandra.service.CassandraDaemon > "$dir/logs/stdout.log" 2>&1 &
     echo $! > "$dir/cassandra.pid"
   )
   wait_for_port cassandra "$CQL_PORT" 240 "$dir/cassandra.pid" "$dir/logs/system.log"
@@ -170,15 +179,16 @@ start_cassandra() {
 }
 
 stop_cassandra() {
+  local signal=${1:-TERM}
   local dir; dir="$(cassandra_dir)"
   [[ -f "$dir/cassandra.pid" ]] || return 0
   local pid; pid="$(cat "$dir/cassandra.pid")"
-  if kill "$pid" 2>/dev/null; then
+  if kill "-$signal" "$pid" 2>/dev/null; then
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$dir/cassandra.pid"
-  log "cassandra: stopped"
+  log "$CASSANDRA_NAME: stopped"
 }
 
 status() {
@@ -200,7 +210,19 @@ case "${1:-start}" in
     if [[ -n "${cass_pid:-}" ]]; then wait "$cass_pid" || die "cassandra failed to start"; fi
     log "all services ready in $((SECONDS - started))s"
     ;;
-  stop) stop_cassandra; stop_rabbitmq; stop_postgres ;;
+  stop)
+    for extra in "$SERVICES_DIR"/cassandra-*/cassandra.pid; do
+      [[ -f "$extra" ]] || continue
+      CASSANDRA_NAME="$(basename "$(dirname "$extra")")" stop_cassandra
+    done
+    stop_cassandra; stop_rabbitmq; stop_postgres ;;
+  cassandra-start)  # NAME CQL_PORT STORAGE_PORT JMX_PORT
+    [[ $# -eq 5 ]] || { echo "usage: $0 cassandra-start NAME CQL_PORT STORAGE_PORT JMX_PORT" >&2; exit 2; }
+    CASSANDRA_NAME="cassandra-$2" CQL_PORT=$3 STORAGE_PORT=$4 JMX_PORT=$5
+    mkdir -p "$SERVICES_DIR"; assemble_cassandra; start_cassandra ;;
+  cassandra-stop)  # NAME [KILL]
+    [[ $# -ge 2 ]] || { echo "usage: $0 cassandra-stop NAME [KILL]" >&2; exit 2; }
+    CASSANDRA_NAME="cassandra-$2"; stop_cassandra "${3:-TERM}" ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|cassandra-start|cassandra-stop" >&2; exit 2 ;;
 esac

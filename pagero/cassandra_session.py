@@ -33,7 +33,7 @@ def get_session(connect_timeout: float = 5.0):
         if _session is None or _session.is_shutdown:
             from cassandra import ConsistencyLevel
             from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-            from cassandra.policies import DCAwareRoundRobinPolicy
+            from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy
 
             profile = ExecutionProfile(
                 load_balancing_policy=DCAwareRoundRobinPolicy(),
@@ -46,6 +46,8 @@ def get_session(connect_timeout: float = 5.0):
                 execution_profiles={EXEC_PROFILE_DEFAULT: profile},
                 protocol_version=5,
                 connect_timeout=connect_timeout,
+                # A node that comes back is used again within seconds, not after the default 10 minutes.
+                reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0),
             )
             _session = cluster.connect()
         return _session

@@ -124,17 +124,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks (run `celery -A pagero beat` next to the workers).
+CELERY_BEAT_SCHEDULE = {
+    "drain-payload-repair-log": {"task": "migration.drain_repair_log", "schedule": 30.0},
+}
 
 # --- payload store -------------------------------------------------------------------------
 CASSANDRA_HOSTS = env_list("CASSANDRA_HOSTS")
 CASSANDRA_PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
 CASSANDRA_KEYSPACE = os.environ.get("CASSANDRA_KEYSPACE", "pagero")
-CASSANDRA_REPLICATION = os.environ.get(
-    "CASSANDRA_REPLICATION", "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-)
+CASSANDRA_REPLICATION = os.environ.get("CASSANDRA_REPLICATION", "{'class': 'SimpleStrategy', 'replication_factor': 1}")
 CASSANDRA_CONSISTENCY = os.environ.get("CASSANDRA_CONSISTENCY", "LOCAL_QUORUM")
-# `database` keeps payloads in a table of the relational database; `cassandra` uses Cassandra.
-PAYLOAD_STORE = os.environ.get("PAYLOAD_STORE", "database")
+# `database`: a table of the relational database; `cassandra`: Cassandra only; `migration`: the phase of
+# the PostgreSQL -> Cassandra migration (migration app) decides. With Cassandra configured, the phase decides.
+PAYLOAD_STORE = os.environ.get("PAYLOAD_STORE") or ("migration" if CASSANDRA_HOSTS else "database")
 
 # --- documents -----------------------------------------------------------------------------
 MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))

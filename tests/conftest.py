@@ -62,6 +62,19 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
+def subprocess_env(**overrides: str) -> dict[str, str]:
+    """Environment for a child process (worker, management command) that shares this test's data."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=_test_database_url(),
+        CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
+        CASSANDRA_KEYSPACE=TEST_KEYSPACE,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
 class WorkerProcess:
     """A real `celery worker` subprocess consuming this test worker's queue."""
 
@@ -69,16 +82,6 @@ class WorkerProcess:
         self.concurrency = concurrency
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = ROOT / "test-artifacts" / f"celery-{XDIST_WORKER}.log"
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=_test_database_url(),
-            CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
-            CASSANDRA_KEYSPACE=TEST_KEYSPACE,
-            PYTHONUNBUFFERED="1",
-        )
-        return env
 
     def start(self) -> None:
         self.log_path.parent.mkdir(exist_ok=True)
@@ -106,7 +109,7 @@ class WorkerProcess:
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=self.env(),
+            env=subprocess_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -174,3 +177,23 @@ def cassandra_keyspace(real_services) -> str:
         f"CREATE KEYSPACE IF NOT EXISTS {TEST_KEYSPACE} WITH replication = {settings.CASSANDRA_REPLICATION}"
     )
     return TEST_KEYSPACE
+
+
+@pytest.fixture(scope="session")
+def payload_tables(cassandra_keyspace) -> str:
+    """The payload tables in this worker's keyspace, created once per run."""
+    from pagero.documents import public as documents
+
+    documents.create_cassandra_schema(cassandra_keyspace)
+    return cassandra_keyspace
+
+
+@pytest.fixture
+def empty_cassandra(payload_tables) -> str:
+    """Payload tables emptied before the test (TRUNCATE; auto_snapshot is off in ops/cassandra)."""
+    from pagero import cassandra_session
+
+    session = cassandra_session.get_session()
+    for table in ("payload_meta", "payload_chunks"):
+        session.execute(f"TRUNCATE {payload_tables}.{table}", timeout=60)
+    return payload_tables

@@ -168,9 +168,9 @@ def issue_api_token(
 
 
 def revoke_api_token(organisation_id: int, token_id: int) -> bool:
-    updated = ApiToken.objects.filter(
-        pk=token_id, organisation_id=organisation_id, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    updated = ApiToken.objects.filter(pk=token_id, organisation_id=organisation_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     return bool(updated)
 
 

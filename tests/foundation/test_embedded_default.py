@@ -15,9 +15,7 @@ def test_migrate_and_seed_on_the_embedded_default(tmp_path):
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PAGERO_VAR_DIR": str(tmp_path)}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT, timeout=120)
-    out = subprocess.run(
-        [*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, timeout=60
-    )
+    out = subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True, timeout=60)
     data = json.loads(out.stdout)
     assert {o["slug"] for o in data["organisations"]} == {"acme", "nordic"}
     assert (tmp_path / "db.sqlite3").exists()

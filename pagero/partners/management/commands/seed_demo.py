@@ -48,9 +48,7 @@ class Command(BaseCommand):
                 {
                     "organisation": org.name,
                     "slug": org.slug,
-                    "identifiers": [
-                        {"scheme": i.scheme, "value": i.value} for i in partners.list_identifiers(org.id)
-                    ],
+                    "identifiers": [{"scheme": i.scheme, "value": i.value} for i in partners.list_identifiers(org.id)],
                     "users": [{"username": u["username"], "password": u["password"]} for u in spec["users"]],
                     "api_tokens": [{"name": token.name, "scope": token.scope, "token": token.plain}],
                 }

@@ -1,0 +1,173 @@
+"""PhasedPayloadStore: the PayloadStore that the migration phase steers.
+
+| phase             | writes                               | reads                                      |
+| ----------------- | ------------------------------------ | ------------------------------------------ |
+| postgres_only     | PostgreSQL                           | PostgreSQL                                 |
+| dual_write        | PostgreSQL (truth), then Cassandra   | PostgreSQL                                 |
+| backfill          | same as dual_write                   | PostgreSQL                                 |
+| shadow_read       | same as dual_write                   | PostgreSQL, also Cassandra, compared       |
+| cassandra_primary | Cassandra (truth), then PostgreSQL   | Cassandra, PostgreSQL on a miss (recorded) |
+| cassandra_only    | Cassandra (+ a deferred journal)     | Cassandra, PostgreSQL on a miss (recorded) |
+| retired           | Cassandra                            | Cassandra                                  |
+
+A failed write to the store that is not the source of truth never fails the caller: it is recorded
+in the repair log and copied later by the repair task. The phase is read from the database on every
+call (one indexed row), so a phase change takes effect at once in every process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.db.models import F
+from django.utils import timezone
+
+from pagero.documents import public as documents
+
+from ..models import PayloadMigrationState, ReadComparison, ReadDifference, RepairEntry
+from .phases import Phase
+
+log = logging.getLogger(__name__)
+
+
+def current_phase() -> Phase:
+    value = PayloadMigrationState.objects.filter(pk=1).values_list("phase", flat=True).first()
+    return Phase(value) if value else Phase.POSTGRES_ONLY
+
+
+def record_repair(
+    document_id: str,
+    kind: str,
+    target: str,
+    written_at: datetime,
+    error: str = "",
+    operation: str = "put",
+    deferred: bool = False,
+) -> None:
+    RepairEntry.objects.create(
+        document_id=document_id,
+        kind=kind,
+        target=target,
+        operation=operation,
+        written_at=written_at,
+        deferred=deferred,
+        last_error=error[:2000],
+        next_attempt_at=timezone.now(),
+    )
+
+
+def count_read(outcome: str) -> None:
+    updated = ReadComparison.objects.filter(outcome=outcome).update(count=F("count") + 1)
+    if not updated:
+        ReadComparison.objects.get_or_create(outcome=outcome)
+        ReadComparison.objects.filter(outcome=outcome).update(count=F("count") + 1)
+
+
+def record_read_difference(document_id: str, kind: str, outcome: str, phase: Phase, detail: str) -> None:
+    count_read(outcome)
+    ReadDifference.objects.create(
+        document_id=document_id, kind=kind, outcome=outcome, phase=phase.value, detail=detail[:2000]
+    )
+
+
+class PhasedPayloadStore:
+    name = "migration"
+
+    def __init__(
+        self,
+        database: documents.PayloadStore | None = None,
+        cassandra: documents.PayloadStore | None = None,
+    ) -> None:
+        self.database = database or documents.database_payload_store()
+        self.cassandra = cassandra or documents.cassandra_payload_store()
+
+    def _truth(self, phase: Phase) -> documents.PayloadStore:
+        return self.cassandra if phase.cassandra_is_truth else self.database
+
+    # -- writes ---------------------------------------------------------------------------------
+    def put(self, document_id: str, kind: str, data: bytes, written_at: datetime | None = None) -> documents.PayloadRef:
+        phase = current_phase()
+        written_at = written_at or timezone.now()
+        if phase is Phase.POSTGRES_ONLY:
+            return self.database.put(document_id, kind, data, written_at)
+        if not phase.cassandra_is_truth:
+            ref = self.database.put(document_id, kind, data, written_at)
+            self._secondary_put(self.cassandra, "cassandra", document_id, kind, data, written_at)
+            return ref
+        ref = self.cassandra.put(document_id, kind, data, written_at)
+        if phase.writes_database:
+            self._secondary_put(self.database, "database", document_id, kind, data, written_at)
+        elif phase is Phase.CASSANDRA_ONLY:
+            # Journalled so that a rollback to cassandra_primary can copy it back to PostgreSQL.
+            record_repair(document_id, kind, "database", written_at, deferred=True)
+        return ref
+
+    def _secondary_put(self, store, target: str, document_id: str, kind: str, data: bytes, written_at) -> None:
+        try:
+            store.put(document_id, kind, data, written_at)
+        except Exception as exc:  # never fail the caller for the store that is not the truth
+            log.warning("secondary write to %s failed for %s/%s: %s", target, document_id, kind, exc)
+            record_repair(document_id, kind, target, written_at, error=f"{type(exc).__name__}: {exc}")
+
+    def delete(self, document_id: str, kind: str) -> bool:
+        phase = current_phase()
+        now = timezone.now()
+        truth = self._truth(phase)
+        existed = truth.delete(document_id, kind)
+        for store, target, used in (
+            (self.database, "database", phase.writes_database),
+            (self.cassandra, "cassandra", phase.writes_cassandra),
+        ):
+            if store is truth or not used:
+                continue
+            try:
+                store.delete(document_id, kind)
+            except Exception as exc:
+                record_repair(document_id, kind, target, now, error=str(exc), operation="delete")
+        return existed
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get(self, document_id: str, kind: str) -> bytes:
+        phase = current_phase()
+        if phase.shadow_reads:
+            data = self.database.get(document_id, kind)
+            self._shadow_compare(phase, document_id, kind, documents.sha256_hex(data))
+            return data
+        if phase.database_fallback:
+            try:
+                return self.cassandra.get(document_id, kind)
+            except documents.PayloadError as exc:
+                record_read_difference(document_id, kind, "fallback", phase, str(exc))
+                return self.database.get(document_id, kind)
+        return self._truth(phase).get(document_id, kind)
+
+    def _shadow_compare(self, phase: Phase, document_id: str, kind: str, expected_sha: str) -> None:
+        try:
+            candidate = self.cassandra.get(document_id, kind)
+        except documents.PayloadNotFound as exc:
+            record_read_difference(document_id, kind, "missing", phase, str(exc))
+            return
+        except documents.PayloadCorrupted as exc:
+            record_read_difference(document_id, kind, "corrupt", phase, str(exc))
+            return
+        except Exception as exc:  # a shadow read never fails the caller
+            record_read_difference(document_id, kind, "error", phase, f"{type(exc).__name__}: {exc}")
+            return
+        if documents.sha256_hex(candidate) != expected_sha:
+            record_read_difference(document_id, kind, "mismatch", phase, "SHA-256 differs from PostgreSQL")
+        else:
+            count_read("match")
+
+    def head(self, document_id: str, kind: str) -> documents.PayloadRef | None:
+        return self._truth(current_phase()).head(document_id, kind)
+
+    def exists(self, document_id: str, kind: str) -> bool:
+        phase = current_phase()
+        if self._truth(phase).exists(document_id, kind):
+            return True
+        return phase.database_fallback and self.database.exists(document_id, kind)
+
+    def iterate(self, after: int | None = None, batch_size: int = 500) -> Iterator[documents.StoredPayload]:
+        return self._truth(current_phase()).iterate(after, batch_size)

@@ -1,0 +1,1 @@
+"""Payload storage for the documents context: the port and its database and Cassandra adapters."""
