@@ -12,12 +12,14 @@ row, which therefore acts as the commit marker: a reader sees a payload only onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from cassandra import ConsistencyLevel, DriverException
 from cassandra.cluster import NoHostAvailable
-from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.connection import ConnectionBusy
 from django.conf import settings
 
 from pagero import cassandra_session
@@ -55,6 +57,30 @@ def create_schema(keyspace: str | None = None, replication: str | None = None) -
     for statement in SCHEMA:
         session.execute(statement.format(ks=keyspace), timeout=60)
     return keyspace
+
+
+T = TypeVar("T")
+BACKPRESSURE_ATTEMPTS = 8
+
+
+def _is_backpressure(exc: Exception) -> bool:
+    """The driver refuses a request while its socket's send buffer is full (ConnectionBusy)."""
+    if isinstance(exc, ConnectionBusy):
+        return True
+    errors = getattr(exc, "errors", None) if isinstance(exc, NoHostAvailable) else None
+    return bool(errors) and all(isinstance(e, ConnectionBusy) for e in errors.values())
+
+
+def _with_backpressure(call: Callable[[], T]) -> T:
+    """Retry a request refused for backpressure after a short, growing pause (large payloads fill the socket)."""
+    for attempt in range(BACKPRESSURE_ATTEMPTS):
+        try:
+            return call()
+        except (NoHostAvailable, ConnectionBusy) as exc:
+            if not _is_backpressure(exc) or attempt == BACKPRESSURE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def _micros(moment: datetime) -> int:
@@ -103,7 +129,9 @@ class CassandraPayloadStore:
 
     def _run(self, key: str, params: tuple, timeout: float = 10.0):
         try:
-            return cassandra_session.get_session().execute(self._statements()[key], params, timeout=timeout)
+            statement = self._statements()[key]
+            session = cassandra_session.get_session()
+            return _with_backpressure(lambda: session.execute(statement, params, timeout=timeout))
         except (NoHostAvailable, DriverException, OSError) as exc:
             raise PayloadStoreUnavailable(f"cassandra {key} failed: {type(exc).__name__}: {exc}") from exc
 
@@ -116,23 +144,12 @@ class CassandraPayloadStore:
         try:
             session = cassandra_session.get_session()
             statements = self._statements()
-            if len(chunks) == 1:
-                session.execute(
-                    statements["put_chunk"], (document_id, kind, 0, chunks[0], sha256_hex(chunks[0]), stamp)
-                )
-            else:
-                results = execute_concurrent_with_args(
-                    session,
-                    statements["put_chunk"],
-                    [(document_id, kind, n, c, sha256_hex(c), stamp) for n, c in enumerate(chunks)],
-                    concurrency=8,
-                    raise_on_first_error=True,
-                )
-                del results
-            session.execute(
-                statements["put_meta"],
-                (document_id, kind, ref.sha256, ref.size, len(chunks), written_at, stamp),
-            )
+            # One chunk at a time: callers that want throughput (backfill) run several puts in parallel.
+            for number, chunk in enumerate(chunks):
+                params = (document_id, kind, number, chunk, sha256_hex(chunk), stamp)
+                _with_backpressure(lambda params=params: session.execute(statements["put_chunk"], params))
+            meta = (document_id, kind, ref.sha256, ref.size, len(chunks), written_at, stamp)
+            _with_backpressure(lambda: session.execute(statements["put_meta"], meta))
         except PayloadStoreUnavailable:
             raise
         except (NoHostAvailable, DriverException, OSError) as exc:
