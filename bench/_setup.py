@@ -51,5 +51,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summary_ms(samples: list[float]) -> str:
     ms = [s * 1000 for s in samples]
-    return (f"p50 {percentile(ms, 50):.2f} ms  p99 {percentile(ms, 99):.2f} ms  "
-            f"mean {statistics.fmean(ms):.2f} ms  n={len(ms)}")
+    return (
+        f"p50 {percentile(ms, 50):.2f} ms  p99 {percentile(ms, 99):.2f} ms  "
+        f"mean {statistics.fmean(ms):.2f} ms  n={len(ms)}"
+    )

@@ -103,8 +103,10 @@ def main() -> None:
         f"{rate:.0f} payloads/s, {mb_rate:.1f} MB/s (throttle off, 8 writers, batch 200)"
     )
     rerun = run_backfill(BackfillOptions(batch_size=200, restart=True))
-    print(f"backfill rerun (everything present): {rerun.skipped} skipped in {rerun.seconds:.1f} s, "
-          f"{rerun.skipped / rerun.seconds:.0f} payloads/s")
+    print(
+        f"backfill rerun (everything present): {rerun.skipped} skipped in {rerun.seconds:.1f} s, "
+        f"{rerun.skipped / rerun.seconds:.0f} payloads/s"
+    )
     cassandra_session.shutdown()
 
 

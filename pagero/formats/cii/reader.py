@@ -1,0 +1,486 @@
+"""Read a UN/CEFACT CII D16B CrossIndustryInvoice into the EN 16931 model (the CEN CII binding).
+
+Also reads the Factur-X / ZUGFeRD profiles (MINIMUM, BASIC WL, BASIC, EN16931, EXTENDED): what the
+model holds is kept, anything else is reported as a warning with its path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+
+from lxml import etree
+
+from ..errors import ConversionWarning, InvalidValue
+from ..model import (
+    Address,
+    AllowanceCharge,
+    BinaryObject,
+    Buyer,
+    Contact,
+    CreditTransfer,
+    Delivery,
+    DirectDebit,
+    Identifier,
+    Invoice,
+    ItemAttribute,
+    Line,
+    LineAllowanceCharge,
+    Note,
+    Payee,
+    PaymentCard,
+    PaymentInstructions,
+    Period,
+    PrecedingInvoice,
+    Seller,
+    SupportingDocument,
+    TaxRepresentative,
+    VatBreakdown,
+)
+from ..xml import XmlSource, element_text
+from .names import NS
+
+# BT-8 is coded with UNTDID 2005 in the model (and UBL), with UNTDID 2475 in CII.
+TAX_POINT_CODE_FROM_CII = {"5": "3", "29": "35", "72": "432"}
+TAX_POINT_CODE_TO_CII = {v: k for k, v in TAX_POINT_CODE_FROM_CII.items()}
+
+
+def read_cii(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
+    src = XmlSource(root, NS)
+    invoice = _CiiReader(src, root).read()
+    warnings = [
+        ConversionWarning(path=path, message="not held by the EN 16931 model; it would be lost in conversion")
+        for path in src.unused_paths()
+    ]
+    return invoice, warnings
+
+
+class _CiiReader:
+    def __init__(self, src: XmlSource, root: etree._Element) -> None:
+        self.src, self.root = src, root
+
+    # -- helpers --------------------------------------------------------------------------------
+    def date(self, node, path: str, term: str) -> date | None:
+        """udt:DateTimeString / qdt:DateTimeString / udt:DateString with format 102 (YYYYMMDD)."""
+        element = self.src.first(node, path)
+        raw = element_text(element)
+        if raw is None:
+            return None
+        fmt = element.get("format", "102")
+        try:
+            if fmt == "102":
+                return datetime.strptime(raw, "%Y%m%d").date()
+            if fmt == "610":  # CCYYMM: month only, taken as its first day
+                return datetime.strptime(raw, "%Y%m").date()
+            if fmt == "616":  # CCYYWW
+                return datetime.strptime(raw + "1", "%Y%W%w").date()
+        except ValueError:
+            pass
+        raise InvalidValue(f"{term} is not a date in format {fmt}: {raw!r}", path=self.src.path_of(element), term=term)
+
+    def ident(self, node, path: str) -> Identifier | None:
+        value = self.src.text(node, path)
+        return Identifier(value, self.src.attr(node, path, "schemeID")) if value else None
+
+    def party_id(self, party, single: bool = False) -> list[Identifier]:
+        """ram:ID (no scheme) then ram:GlobalID (with scheme). With `single`, extra ones stay unconsumed."""
+        found = []
+        for element in self.src.all(party, "ram:ID") + self.src.all(party, "ram:GlobalID"):
+            value = element_text(element)
+            if value:
+                found.append((element, Identifier(value, element.get("schemeID"))))
+        if single:
+            for element, _ in found[1:]:
+                self.src.used.discard(element)  # EN 16931 holds one identifier for this party
+            found = found[:1]
+        return [identifier for _, identifier in found]
+
+    def address(self, node) -> Address | None:
+        if node is None:
+            return None
+        t = self.src.text
+        return Address(
+            line1=t(node, "ram:LineOne"),
+            line2=t(node, "ram:LineTwo"),
+            line3=t(node, "ram:LineThree"),
+            city=t(node, "ram:CityName"),
+            post_code=t(node, "ram:PostcodeCode"),
+            country_subdivision=t(node, "ram:CountrySubDivisionName"),
+            country_code=t(node, "ram:CountryID"),
+        )
+
+    def contact(self, party) -> Contact | None:
+        node = self.src.first(party, "ram:DefinedTradeContact")
+        if node is None:
+            return None
+        t = self.src.text
+        contact = Contact(
+            name=t(node, "ram:PersonName") or t(node, "ram:DepartmentName"),
+            telephone=t(node, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+            email=t(node, "ram:EmailURIUniversalCommunication/ram:URIID"),
+        )
+        return contact if any((contact.name, contact.telephone, contact.email)) else None
+
+    def tax_registrations(self, party) -> dict[str, str]:
+        out = {}
+        for element in self.src.all(party, "ram:SpecifiedTaxRegistration/ram:ID"):
+            value = element_text(element)
+            if value:
+                out[element.get("schemeID", "VA")] = value
+        return out
+
+    def indicator(self, node) -> bool:
+        raw = (self.src.text(node, "ram:ChargeIndicator/udt:Indicator") or "").lower()
+        if raw not in {"true", "false"}:
+            raise InvalidValue(
+                f"ChargeIndicator must be true or false, not {raw!r}", path=self.src.path_of(node), term="BG-20/BG-21"
+            )
+        return raw == "true"
+
+    # -- document -------------------------------------------------------------------------------
+    def read(self) -> Invoice:
+        src, root, t = self.src, self.root, self.src.text
+        inv = Invoice()
+        context = src.first(root, "rsm:ExchangedDocumentContext")
+        inv.process.business_process = t(context, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")
+        inv.process.specification_id = t(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
+        document = src.first(root, "rsm:ExchangedDocument")
+        inv.number = t(document, "ram:ID")
+        inv.type_code = t(document, "ram:TypeCode")
+        inv.issue_date = self.date(document, "ram:IssueDateTime/udt:DateTimeString", "BT-2")
+        for note in src.all(document, "ram:IncludedNote"):
+            content, subject = src.free_text(note, "ram:Content"), t(note, "ram:SubjectCode")
+            if content or subject:
+                inv.notes.append(Note(text=content, subject_code=subject))
+        transaction = src.first(root, "rsm:SupplyChainTradeTransaction")
+        self.agreement(inv, src.first(transaction, "ram:ApplicableHeaderTradeAgreement"))
+        self.delivery(inv, src.first(transaction, "ram:ApplicableHeaderTradeDelivery"))
+        self.settlement(inv, src.first(transaction, "ram:ApplicableHeaderTradeSettlement"))
+        inv.lines = [self.line(node) for node in src.all(transaction, "ram:IncludedSupplyChainTradeLineItem")]
+        return inv
+
+    def agreement(self, inv: Invoice, node) -> None:
+        src, t = self.src, self.src.text
+        if node is None:
+            return
+        inv.buyer_reference = t(node, "ram:BuyerReference")
+        inv.seller = self.seller(src.first(node, "ram:SellerTradeParty"))
+        inv.buyer = self.buyer(src.first(node, "ram:BuyerTradeParty"))
+        rep = src.first(node, "ram:SellerTaxRepresentativeTradeParty")
+        if rep is not None:
+            inv.tax_representative = TaxRepresentative(
+                name=t(rep, "ram:Name"),
+                vat_id=self.tax_registrations(rep).get("VA"),
+                address=self.address(src.first(rep, "ram:PostalTradeAddress")) or Address(),
+            )
+        inv.sales_order_reference = t(node, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID")
+        inv.purchase_order_reference = t(node, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
+        inv.contract_reference = t(node, "ram:ContractReferencedDocument/ram:IssuerAssignedID")
+        for doc in src.all(node, "ram:AdditionalReferencedDocument"):
+            type_code = t(doc, "ram:TypeCode")
+            if type_code == "50":
+                inv.tender_reference = t(doc, "ram:IssuerAssignedID")
+            elif type_code == "130":
+                value = t(doc, "ram:IssuerAssignedID")
+                inv.invoiced_object_id = Identifier(value, t(doc, "ram:ReferenceTypeCode")) if value else None
+            else:
+                if type_code != "916":
+                    src.used.discard(src.first(doc, "ram:TypeCode"))
+                inv.supporting_documents.append(self.supporting_document(doc))
+        project = src.first(node, "ram:SpecifiedProcuringProject")
+        if project is not None:
+            inv.project_reference = t(project, "ram:ID")
+            src.first(project, "ram:Name")  # the schema requires a name; EN 16931 has no term for it
+
+    def supporting_document(self, doc) -> SupportingDocument:
+        src, t = self.src, self.src.text
+        out = SupportingDocument(
+            reference=t(doc, "ram:IssuerAssignedID"),
+            description=t(doc, "ram:Name"),
+            external_location=t(doc, "ram:URIID"),
+        )
+        binary = src.first(doc, "ram:AttachmentBinaryObject")
+        if binary is not None:
+            try:
+                content = base64.b64decode("".join((binary.text or "").split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidValue(
+                    "BT-125 attached document is not valid base64", path=src.path_of(binary), term="BT-125"
+                ) from None
+            out.attachment = BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
+        return out
+
+    def seller(self, party) -> Seller:
+        src, t = self.src, self.src.text
+        seller = Seller()
+        if party is None:
+            return seller
+        seller.identifiers = self.party_id(party)
+        seller.name = t(party, "ram:Name")
+        seller.additional_legal_info = t(party, "ram:Description")
+        legal = src.first(party, "ram:SpecifiedLegalOrganization")
+        seller.legal_registration_id = self.ident(legal, "ram:ID")
+        seller.trading_name = t(legal, "ram:TradingBusinessName")
+        seller.contact = self.contact(party)
+        seller.address = self.address(src.first(party, "ram:PostalTradeAddress")) or Address()
+        seller.electronic_address = self.ident(party, "ram:URIUniversalCommunication/ram:URIID")
+        registrations = self.tax_registrations(party)
+        seller.vat_id, seller.tax_registration_id = registrations.get("VA"), registrations.get("FC")
+        return seller
+
+    def buyer(self, party) -> Buyer:
+        src, t = self.src, self.src.text
+        buyer = Buyer()
+        if party is None:
+            return buyer
+        ids = self.party_id(party, single=True)
+        buyer.identifier = ids[0] if ids else None
+        buyer.name = t(party, "ram:Name")
+        legal = src.first(party, "ram:SpecifiedLegalOrganization")
+        buyer.legal_registration_id = self.ident(legal, "ram:ID")
+        buyer.trading_name = t(legal, "ram:TradingBusinessName")
+        buyer.contact = self.contact(party)
+        buyer.address = self.address(src.first(party, "ram:PostalTradeAddress")) or Address()
+        buyer.electronic_address = self.ident(party, "ram:URIUniversalCommunication/ram:URIID")
+        buyer.vat_id = self.tax_registrations(party).get("VA")
+        return buyer
+
+    def delivery(self, inv: Invoice, node) -> None:
+        src, t = self.src, self.src.text
+        if node is None:
+            return
+        ship_to = src.first(node, "ram:ShipToTradeParty")
+        actual = self.date(
+            node, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString", "BT-72"
+        )
+        if ship_to is not None or actual is not None:
+            delivery = Delivery(actual_date=actual)
+            if ship_to is not None:
+                ids = self.party_id(ship_to, single=True)
+                delivery.location_id = ids[0] if ids else None
+                delivery.party_name = t(ship_to, "ram:Name")
+                delivery.address = self.address(src.first(ship_to, "ram:PostalTradeAddress"))
+            if any((delivery.actual_date, delivery.location_id, delivery.party_name, delivery.address)):
+                inv.delivery = delivery
+        inv.despatch_advice_reference = t(node, "ram:DespatchAdviceReferencedDocument/ram:IssuerAssignedID")
+        inv.receiving_advice_reference = t(node, "ram:ReceivingAdviceReferencedDocument/ram:IssuerAssignedID")
+
+    def settlement(self, inv: Invoice, node) -> None:
+        src, t = self.src, self.src.text
+        if node is None:
+            return
+        creditor_id = t(node, "ram:CreditorReferenceID")
+        remittance = t(node, "ram:PaymentReference")
+        inv.tax_currency = t(node, "ram:TaxCurrencyCode")
+        inv.currency = t(node, "ram:InvoiceCurrencyCode")
+        payee = src.first(node, "ram:PayeeTradeParty")
+        if payee is not None:
+            ids = self.party_id(payee, single=True)
+            inv.payee = Payee(
+                name=t(payee, "ram:Name"),
+                identifier=ids[0] if ids else None,
+                legal_registration_id=self.ident(payee, "ram:SpecifiedLegalOrganization/ram:ID"),
+            )
+        payment = PaymentInstructions(remittance_information=remittance)
+        for index, means in enumerate(src.all(node, "ram:SpecifiedTradeSettlementPaymentMeans")):
+            code, info = t(means, "ram:TypeCode"), t(means, "ram:Information")
+            if index == 0:
+                payment.means_code, payment.means_text = code, info
+            else:
+                if code != payment.means_code:
+                    src.used.discard(src.first(means, "ram:TypeCode"))
+                if info != payment.means_text:
+                    src.used.discard(src.first(means, "ram:Information"))
+            card = src.first(means, "ram:ApplicableTradeSettlementFinancialCard")
+            if card is not None:
+                payment.card = PaymentCard(t(card, "ram:ID"), t(card, "ram:CardholderName"))
+            debtor = t(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
+            if debtor:
+                payment.direct_debit = payment.direct_debit or DirectDebit()
+                payment.direct_debit.debited_account_id = debtor
+            account = src.first(means, "ram:PayeePartyCreditorFinancialAccount")
+            if account is not None:
+                payment.credit_transfers.append(
+                    CreditTransfer(
+                        account_id=t(account, "ram:IBANID") or t(account, "ram:ProprietaryID"),
+                        account_name=t(account, "ram:AccountName"),
+                        service_provider_id=t(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+                    )
+                )
+        for tax in src.all(node, "ram:ApplicableTradeTax"):
+            src.first(tax, "ram:TypeCode")
+            # CII repeats BT-7/BT-8 in every breakdown; the model holds one value: a differing one is reported.
+            point_date = self.date(tax, "ram:TaxPointDate/udt:DateString", "BT-7")
+            point_code = TAX_POINT_CODE_FROM_CII.get(t(tax, "ram:DueDateTypeCode"), t(tax, "ram:DueDateTypeCode"))
+            if inv.tax_point_date is None:
+                inv.tax_point_date = point_date
+            elif point_date is not None and point_date != inv.tax_point_date:
+                src.used.discard(src.first(tax, "ram:TaxPointDate/udt:DateString"))
+            if inv.tax_point_date_code is None:
+                inv.tax_point_date_code = point_code
+            elif point_code is not None and point_code != inv.tax_point_date_code:
+                src.used.discard(src.first(tax, "ram:DueDateTypeCode"))
+            inv.vat_breakdown.append(
+                VatBreakdown(
+                    taxable_amount=src.decimal(tax, "ram:BasisAmount", "BT-116"),
+                    tax_amount=src.decimal(tax, "ram:CalculatedAmount", "BT-117"),
+                    category=t(tax, "ram:CategoryCode"),
+                    rate=src.decimal(tax, "ram:RateApplicablePercent", "BT-119"),
+                    exemption_reason=t(tax, "ram:ExemptionReason"),
+                    exemption_reason_code=t(tax, "ram:ExemptionReasonCode"),
+                )
+            )
+        period = src.first(node, "ram:BillingSpecifiedPeriod")
+        if period is not None:
+            start = self.date(period, "ram:StartDateTime/udt:DateTimeString", "BT-73")
+            end = self.date(period, "ram:EndDateTime/udt:DateTimeString", "BT-74")
+            if start or end:
+                inv.delivery = inv.delivery or Delivery()
+                inv.delivery.invoicing_period = Period(start, end)
+        for ac in src.all(node, "ram:SpecifiedTradeAllowanceCharge"):
+            item = AllowanceCharge(
+                amount=src.decimal(ac, "ram:ActualAmount", "BT-92/BT-99"),
+                base_amount=src.decimal(ac, "ram:BasisAmount", "BT-93/BT-100"),
+                percentage=src.decimal(ac, "ram:CalculationPercent", "BT-94/BT-101"),
+                vat_category=t(ac, "ram:CategoryTradeTax/ram:CategoryCode"),
+                vat_rate=src.decimal(ac, "ram:CategoryTradeTax/ram:RateApplicablePercent", "BT-96/BT-103"),
+                reason=t(ac, "ram:Reason"),
+                reason_code=t(ac, "ram:ReasonCode"),
+            )
+            src.first(ac, "ram:CategoryTradeTax/ram:TypeCode")
+            (inv.charges if self.indicator(ac) else inv.allowances).append(item)
+        terms = src.all(node, "ram:SpecifiedTradePaymentTerms")
+        for index, term_node in enumerate(terms):
+            description = src.free_text(term_node, "ram:Description")
+            if index == 0:
+                inv.payment_terms = description
+            elif description:
+                src.used.discard(src.first(term_node, "ram:Description"))
+            inv.due_date = inv.due_date or self.date(term_node, "ram:DueDateDateTime/udt:DateTimeString", "BT-9")
+            mandate = t(term_node, "ram:DirectDebitMandateID")
+            if mandate:
+                payment.direct_debit = payment.direct_debit or DirectDebit()
+                payment.direct_debit.mandate_reference = mandate
+        if creditor_id:
+            payment.direct_debit = payment.direct_debit or DirectDebit()
+            payment.direct_debit.creditor_id = creditor_id
+        if any(
+            (
+                payment.means_code,
+                payment.remittance_information,
+                payment.credit_transfers,
+                payment.card,
+                payment.direct_debit,
+            )
+        ):
+            inv.payment = payment
+        self.totals(inv, src.first(node, "ram:SpecifiedTradeSettlementHeaderMonetarySummation"))
+        for preceding in src.all(node, "ram:InvoiceReferencedDocument"):
+            inv.preceding_invoices.append(
+                PrecedingInvoice(
+                    t(preceding, "ram:IssuerAssignedID"),
+                    self.date(preceding, "ram:FormattedIssueDateTime/qdt:DateTimeString", "BT-26"),
+                )
+            )
+        inv.buyer_accounting_reference = t(node, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID")
+
+    def totals(self, inv: Invoice, node) -> None:
+        src, totals = self.src, inv.totals
+        if node is None:
+            return
+        totals.line_net_total = src.decimal(node, "ram:LineTotalAmount", "BT-106")
+        totals.charge_total = src.decimal(node, "ram:ChargeTotalAmount", "BT-108")
+        totals.allowance_total = src.decimal(node, "ram:AllowanceTotalAmount", "BT-107")
+        totals.tax_exclusive = src.decimal(node, "ram:TaxBasisTotalAmount", "BT-109")
+        for element in src.all(node, "ram:TaxTotalAmount"):
+            currency = element.get("currencyID")
+            value = src.decimal(element, ".", "BT-110")
+            if currency and inv.tax_currency and currency == inv.tax_currency and currency != inv.currency:
+                totals.vat_total_accounting = value
+            elif totals.vat_total is None:
+                totals.vat_total = value
+            else:
+                totals.vat_total_accounting = value
+        totals.rounding = src.decimal(node, "ram:RoundingAmount", "BT-114")
+        totals.tax_inclusive = src.decimal(node, "ram:GrandTotalAmount", "BT-112")
+        totals.prepaid = src.decimal(node, "ram:TotalPrepaidAmount", "BT-113")
+        totals.payable = src.decimal(node, "ram:DuePayableAmount", "BT-115")
+
+    def line(self, node) -> Line:
+        src, t = self.src, self.src.text
+        line = Line()
+        doc = src.first(node, "ram:AssociatedDocumentLineDocument")
+        line.id = t(doc, "ram:LineID")
+        line.note = t(doc, "ram:IncludedNote/ram:Content")
+        product = src.first(node, "ram:SpecifiedTradeProduct")
+        item = line.item
+        if product is not None:
+            item.standard_id = self.ident(product, "ram:GlobalID")
+            item.seller_id = t(product, "ram:SellerAssignedID")
+            item.buyer_id = t(product, "ram:BuyerAssignedID")
+            item.name = t(product, "ram:Name")
+            item.description = t(product, "ram:Description")
+            for characteristic in src.all(product, "ram:ApplicableProductCharacteristic"):
+                item.attributes.append(
+                    ItemAttribute(t(characteristic, "ram:Description"), t(characteristic, "ram:Value"))
+                )
+            for code in src.all(product, "ram:DesignatedProductClassification/ram:ClassCode"):
+                value = element_text(code)
+                if value:
+                    item.classifications.append(Identifier(value, code.get("listID"), code.get("listVersionID")))
+            item.origin_country = t(product, "ram:OriginTradeCountry/ram:ID")
+        agreement = src.first(node, "ram:SpecifiedLineTradeAgreement")
+        line.order_line_reference = t(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID")
+        gross = src.first(agreement, "ram:GrossPriceProductTradePrice")
+        if gross is not None:
+            line.price.gross_price = src.decimal(gross, "ram:ChargeAmount", "BT-148")
+            discount = src.first(gross, "ram:AppliedTradeAllowanceCharge")
+            if discount is not None:
+                src.first(discount, "ram:ChargeIndicator/udt:Indicator")
+                line.price.discount = src.decimal(discount, "ram:ActualAmount", "BT-147") or None
+            if line.price.base_quantity is None:
+                line.price.base_quantity = src.decimal(gross, "ram:BasisQuantity", "BT-149")
+                line.price.base_quantity_unit = src.attr(gross, "ram:BasisQuantity", "unitCode")
+        net = src.first(agreement, "ram:NetPriceProductTradePrice")
+        if net is not None:
+            line.price.net_price = src.decimal(net, "ram:ChargeAmount", "BT-146")
+            base = src.decimal(net, "ram:BasisQuantity", "BT-149")
+            if base is not None:
+                line.price.base_quantity = base
+                line.price.base_quantity_unit = src.attr(net, "ram:BasisQuantity", "unitCode")
+        delivery = src.first(node, "ram:SpecifiedLineTradeDelivery")
+        line.quantity = src.decimal(delivery, "ram:BilledQuantity", "BT-129")
+        line.unit_code = src.attr(delivery, "ram:BilledQuantity", "unitCode")
+        settlement = src.first(node, "ram:SpecifiedLineTradeSettlement")
+        tax = src.first(settlement, "ram:ApplicableTradeTax")
+        if tax is not None:
+            src.first(tax, "ram:TypeCode")
+            line.vat.category = t(tax, "ram:CategoryCode")
+            line.vat.rate = src.decimal(tax, "ram:RateApplicablePercent", "BT-152")
+        period = src.first(settlement, "ram:BillingSpecifiedPeriod")
+        if period is not None:
+            line.period = Period(
+                self.date(period, "ram:StartDateTime/udt:DateTimeString", "BT-134"),
+                self.date(period, "ram:EndDateTime/udt:DateTimeString", "BT-135"),
+            )
+        for ac in src.all(settlement, "ram:SpecifiedTradeAllowanceCharge"):
+            item_ac = LineAllowanceCharge(
+                amount=src.decimal(ac, "ram:ActualAmount", "BT-136/BT-141"),
+                base_amount=src.decimal(ac, "ram:BasisAmount", "BT-137/BT-142"),
+                percentage=src.decimal(ac, "ram:CalculationPercent", "BT-138/BT-143"),
+                reason=t(ac, "ram:Reason"),
+                reason_code=t(ac, "ram:ReasonCode"),
+            )
+            (line.charges if self.indicator(ac) else line.allowances).append(item_ac)
+        line.net_amount = src.decimal(
+            settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", "BT-131"
+        )
+        for ref in src.all(settlement, "ram:AdditionalReferencedDocument"):
+            if t(ref, "ram:TypeCode") in {None, "130"} and line.object_id is None:
+                value = t(ref, "ram:IssuerAssignedID")
+                line.object_id = Identifier(value, t(ref, "ram:ReferenceTypeCode")) if value else None
+            else:
+                src.used.discard(ref)
+        line.accounting_reference = t(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID")
+        return line

@@ -1,0 +1,397 @@
+"""Write the EN 16931 model as a UN/CEFACT CII D16B CrossIndustryInvoice (EN 16931 / XRechnung / Factur-X).
+
+Elements are emitted in the order of the D16B schema. Where CII has room for less than the model
+(one preceding invoice, one buyer identifier, ...), a warning names the term.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from ..errors import ConversionWarning
+from ..model import Address, Contact, Identifier, Invoice, Line
+from .names import QDT, RAM, RSM, UDT
+from .reader import TAX_POINT_CODE_TO_CII
+
+NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def ram(parent: etree._Element, name: str, value: object = None, /, **attrs: str | None) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{RAM}}}{name}")
+    if value is not None:
+        element.text = fmt(value)
+    for key, attr in attrs.items():
+        if attr is not None:
+            element.set(key, attr)
+    return element
+
+
+def opt(parent: etree._Element, name: str, value: object, /, **attrs: str | None) -> None:
+    if value is not None:
+        ram(parent, name, value, **attrs)
+
+
+def date_time(parent: etree._Element, name: str, value: date | None, kind: str = "udt") -> None:
+    if value is None:
+        return
+    holder = ram(parent, name)
+    ns = UDT if kind == "udt" else QDT
+    element = etree.SubElement(holder, f"{{{ns}}}DateTimeString", format="102")
+    element.text = value.strftime("%Y%m%d")
+
+
+def write_cii(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
+    return _CiiWriter(inv).write()
+
+
+class _CiiWriter:
+    def __init__(self, inv: Invoice) -> None:
+        self.inv = inv
+        self.warnings: list[ConversionWarning] = []
+
+    def warn(self, path: str, message: str, term: str) -> None:
+        self.warnings.append(ConversionWarning(path=path, message=message, term=term))
+
+    def write(self) -> tuple[bytes, list[ConversionWarning]]:
+        inv = self.inv
+        root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
+        context = etree.SubElement(root, f"{{{RSM}}}ExchangedDocumentContext")
+        if inv.process.business_process:
+            opt(ram(context, "BusinessProcessSpecifiedDocumentContextParameter"), "ID", inv.process.business_process)
+        opt(ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", inv.process.specification_id)
+        document = etree.SubElement(root, f"{{{RSM}}}ExchangedDocument")
+        opt(document, "ID", inv.number)
+        opt(document, "TypeCode", inv.type_code)
+        date_time(document, "IssueDateTime", inv.issue_date)
+        for note in inv.notes:
+            node = ram(document, "IncludedNote")
+            opt(node, "Content", note.text)
+            opt(node, "SubjectCode", note.subject_code)
+        transaction = etree.SubElement(root, f"{{{RSM}}}SupplyChainTradeTransaction")
+        for line in inv.lines:
+            self.line(transaction, line)
+        self.agreement(ram(transaction, "ApplicableHeaderTradeAgreement"))
+        self.delivery(ram(transaction, "ApplicableHeaderTradeDelivery"))
+        self.settlement(ram(transaction, "ApplicableHeaderTradeSettlement"))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), self.warnings
+
+    # -- parties --------------------------------------------------------------------------------
+    def ids(self, party, identifiers: list[Identifier]) -> None:
+        for identifier in identifiers:
+            if identifier.scheme is None:
+                ram(party, "ID", identifier.value)
+        for identifier in identifiers:
+            if identifier.scheme is not None:
+                ram(party, "GlobalID", identifier.value, schemeID=identifier.scheme)
+
+    def address(self, party, address: Address | None) -> None:
+        if address is None:
+            return
+        node = ram(party, "PostalTradeAddress")
+        opt(node, "PostcodeCode", address.post_code)
+        opt(node, "LineOne", address.line1)
+        opt(node, "LineTwo", address.line2)
+        opt(node, "LineThree", address.line3)
+        opt(node, "CityName", address.city)
+        opt(node, "CountryID", address.country_code)
+        opt(node, "CountrySubDivisionName", address.country_subdivision)
+
+    def contact(self, party, contact: Contact | None) -> None:
+        if contact is None:
+            return
+        node = ram(party, "DefinedTradeContact")
+        opt(node, "PersonName", contact.name)
+        if contact.telephone:
+            ram(ram(node, "TelephoneUniversalCommunication"), "CompleteNumber", contact.telephone)
+        if contact.email:
+            ram(ram(node, "EmailURIUniversalCommunication"), "URIID", contact.email)
+
+    def legal(self, party, legal_id: Identifier | None, trading_name: str | None) -> None:
+        if legal_id is None and trading_name is None:
+            return
+        node = ram(party, "SpecifiedLegalOrganization")
+        if legal_id is not None:
+            ram(node, "ID", legal_id.value, schemeID=legal_id.scheme)
+        opt(node, "TradingBusinessName", trading_name)
+
+    def endpoint(self, party, identifier: Identifier | None) -> None:
+        if identifier is not None:
+            ram(ram(party, "URIUniversalCommunication"), "URIID", identifier.value, schemeID=identifier.scheme)
+
+    def tax_registration(self, party, value: str | None, scheme: str) -> None:
+        if value:
+            ram(ram(party, "SpecifiedTaxRegistration"), "ID", value, schemeID=scheme)
+
+    def agreement(self, node) -> None:
+        inv = self.inv
+        opt(node, "BuyerReference", inv.buyer_reference)
+        seller, party = inv.seller, ram(node, "SellerTradeParty")
+        self.ids(party, seller.identifiers)
+        opt(party, "Name", seller.name)
+        opt(party, "Description", seller.additional_legal_info)
+        self.legal(party, seller.legal_registration_id, seller.trading_name)
+        self.contact(party, seller.contact)
+        self.address(party, seller.address)
+        self.endpoint(party, seller.electronic_address)
+        self.tax_registration(party, seller.vat_id, "VA")
+        self.tax_registration(party, seller.tax_registration_id, "FC")
+        buyer, party = inv.buyer, ram(node, "BuyerTradeParty")
+        self.ids(party, [buyer.identifier] if buyer.identifier else [])
+        opt(party, "Name", buyer.name)
+        self.legal(party, buyer.legal_registration_id, buyer.trading_name)
+        self.contact(party, buyer.contact)
+        self.address(party, buyer.address)
+        self.endpoint(party, buyer.electronic_address)
+        self.tax_registration(party, buyer.vat_id, "VA")
+        if inv.tax_representative:
+            rep, party = inv.tax_representative, ram(node, "SellerTaxRepresentativeTradeParty")
+            opt(party, "Name", rep.name)
+            self.address(party, rep.address)
+            self.tax_registration(party, rep.vat_id, "VA")
+        if inv.sales_order_reference:
+            ram(ram(node, "SellerOrderReferencedDocument"), "IssuerAssignedID", inv.sales_order_reference)
+        if inv.purchase_order_reference:
+            ram(ram(node, "BuyerOrderReferencedDocument"), "IssuerAssignedID", inv.purchase_order_reference)
+        if inv.contract_reference:
+            ram(ram(node, "ContractReferencedDocument"), "IssuerAssignedID", inv.contract_reference)
+        for doc in inv.supporting_documents:
+            ref = ram(node, "AdditionalReferencedDocument")
+            opt(ref, "IssuerAssignedID", doc.reference)
+            opt(ref, "URIID", doc.external_location)
+            ram(ref, "TypeCode", "916")
+            opt(ref, "Name", doc.description)
+            if doc.attachment:
+                ram(
+                    ref,
+                    "AttachmentBinaryObject",
+                    base64.b64encode(doc.attachment.content).decode("ascii"),
+                    mimeCode=doc.attachment.mime_code,
+                    filename=doc.attachment.filename,
+                )
+        if inv.tender_reference:
+            ref = ram(node, "AdditionalReferencedDocument")
+            ram(ref, "IssuerAssignedID", inv.tender_reference)
+            ram(ref, "TypeCode", "50")
+        if inv.invoiced_object_id:
+            ref = ram(node, "AdditionalReferencedDocument")
+            ram(ref, "IssuerAssignedID", inv.invoiced_object_id.value)
+            ram(ref, "TypeCode", "130")
+            opt(ref, "ReferenceTypeCode", inv.invoiced_object_id.scheme)
+        if inv.project_reference:
+            project = ram(node, "SpecifiedProcuringProject")
+            ram(project, "ID", inv.project_reference)
+            ram(project, "Name", "Project reference")  # required by the schema; no EN 16931 term
+
+    def delivery(self, node) -> None:
+        inv, delivery = self.inv, self.inv.delivery
+        if delivery and (delivery.location_id or delivery.party_name or delivery.address):
+            party = ram(node, "ShipToTradeParty")
+            self.ids(party, [delivery.location_id] if delivery.location_id else [])
+            opt(party, "Name", delivery.party_name)
+            self.address(party, delivery.address)
+        if delivery and delivery.actual_date:
+            date_time(ram(node, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", delivery.actual_date)
+        if inv.despatch_advice_reference:
+            ram(ram(node, "DespatchAdviceReferencedDocument"), "IssuerAssignedID", inv.despatch_advice_reference)
+        if inv.receiving_advice_reference:
+            ram(ram(node, "ReceivingAdviceReferencedDocument"), "IssuerAssignedID", inv.receiving_advice_reference)
+
+    # -- settlement -----------------------------------------------------------------------------
+    def settlement(self, node) -> None:
+        inv, payment = self.inv, self.inv.payment
+        debit = payment.direct_debit if payment else None
+        opt(node, "CreditorReferenceID", debit.creditor_id if debit else None)
+        opt(node, "PaymentReference", payment.remittance_information if payment else None)
+        opt(node, "TaxCurrencyCode", inv.tax_currency)
+        opt(node, "InvoiceCurrencyCode", inv.currency)
+        if inv.payee:
+            party = ram(node, "PayeeTradeParty")
+            self.ids(party, [inv.payee.identifier] if inv.payee.identifier else [])
+            opt(party, "Name", inv.payee.name)
+            self.legal(party, inv.payee.legal_registration_id, None)
+        if payment and payment.means_code:
+            transfers = payment.credit_transfers or [None]
+            for index, transfer in enumerate(transfers):
+                means = ram(node, "SpecifiedTradeSettlementPaymentMeans")
+                ram(means, "TypeCode", payment.means_code)
+                opt(means, "Information", payment.means_text)
+                if index == 0 and payment.card:
+                    card = ram(means, "ApplicableTradeSettlementFinancialCard")
+                    opt(card, "ID", payment.card.primary_account_number)
+                    opt(card, "CardholderName", payment.card.holder_name)
+                if index == 0 and debit and debit.debited_account_id:
+                    ram(ram(means, "PayerPartyDebtorFinancialAccount"), "IBANID", debit.debited_account_id)
+                if transfer is not None:
+                    account = ram(means, "PayeePartyCreditorFinancialAccount")
+                    opt(account, "IBANID", transfer.account_id)
+                    opt(account, "AccountName", transfer.account_name)
+                    if transfer.service_provider_id:
+                        ram(
+                            ram(means, "PayeeSpecifiedCreditorFinancialInstitution"),
+                            "BICID",
+                            transfer.service_provider_id,
+                        )
+        elif payment and (payment.credit_transfers or payment.card or (debit and debit.debited_account_id)):
+            self.warn("/rsm:CrossIndustryInvoice", "payment accounts need a payment means code in CII", "BT-81")
+        for index, breakdown in enumerate(inv.vat_breakdown):
+            tax = ram(node, "ApplicableTradeTax")
+            opt(tax, "CalculatedAmount", breakdown.tax_amount)
+            ram(tax, "TypeCode", "VAT")
+            opt(tax, "ExemptionReason", breakdown.exemption_reason)
+            opt(tax, "BasisAmount", breakdown.taxable_amount)
+            opt(tax, "CategoryCode", breakdown.category)
+            opt(tax, "ExemptionReasonCode", breakdown.exemption_reason_code)
+            if index == 0 and inv.tax_point_date:  # once only (CII-SR-461)
+                holder = ram(tax, "TaxPointDate")
+                element = etree.SubElement(holder, f"{{{UDT}}}DateString", format="102")
+                element.text = inv.tax_point_date.strftime("%Y%m%d")
+            if index == 0 and inv.tax_point_date_code:
+                code = inv.tax_point_date_code
+                ram(tax, "DueDateTypeCode", TAX_POINT_CODE_TO_CII.get(code, code))
+            opt(tax, "RateApplicablePercent", breakdown.rate)
+        if not inv.vat_breakdown and (inv.tax_point_date or inv.tax_point_date_code):
+            self.warn(
+                "/rsm:CrossIndustryInvoice",
+                "CII holds the VAT point date in the VAT breakdown, and there is none",
+                "BT-7",
+            )
+        period = inv.delivery.invoicing_period if inv.delivery else None
+        if period and (period.start or period.end):
+            node_period = ram(node, "BillingSpecifiedPeriod")
+            date_time(node_period, "StartDateTime", period.start)
+            date_time(node_period, "EndDateTime", period.end)
+        for items, charge in ((inv.allowances, False), (inv.charges, True)):
+            for item in items:
+                ac = ram(node, "SpecifiedTradeAllowanceCharge")
+                self.indicator(ac, charge)
+                opt(ac, "CalculationPercent", item.percentage)
+                opt(ac, "BasisAmount", item.base_amount)
+                opt(ac, "ActualAmount", item.amount)
+                opt(ac, "ReasonCode", item.reason_code)
+                opt(ac, "Reason", item.reason)
+                tax = ram(ac, "CategoryTradeTax")
+                ram(tax, "TypeCode", "VAT")
+                opt(tax, "CategoryCode", item.vat_category)
+                opt(tax, "RateApplicablePercent", item.vat_rate)
+        mandate = debit.mandate_reference if debit else None
+        if inv.payment_terms or inv.due_date or mandate:
+            terms = ram(node, "SpecifiedTradePaymentTerms")
+            opt(terms, "Description", inv.payment_terms)
+            date_time(terms, "DueDateDateTime", inv.due_date)
+            opt(terms, "DirectDebitMandateID", mandate)
+        self.totals(ram(node, "SpecifiedTradeSettlementHeaderMonetarySummation"))
+        for index, preceding in enumerate(inv.preceding_invoices):
+            if index:
+                self.warn(
+                    f"/rsm:CrossIndustryInvoice (preceding invoice {index + 1})",
+                    "CII D16B holds one preceding invoice reference",
+                    "BG-3",
+                )
+                continue
+            ref = ram(node, "InvoiceReferencedDocument")
+            opt(ref, "IssuerAssignedID", preceding.reference)
+            date_time(ref, "FormattedIssueDateTime", preceding.issue_date, kind="qdt")
+        if inv.buyer_accounting_reference:
+            ram(ram(node, "ReceivableSpecifiedTradeAccountingAccount"), "ID", inv.buyer_accounting_reference)
+
+    def indicator(self, parent, charge: bool) -> None:
+        holder = ram(parent, "ChargeIndicator")
+        element = etree.SubElement(holder, f"{{{UDT}}}Indicator")
+        element.text = "true" if charge else "false"
+
+    def totals(self, node) -> None:
+        inv, totals = self.inv, self.inv.totals
+        opt(node, "LineTotalAmount", totals.line_net_total)
+        opt(node, "ChargeTotalAmount", totals.charge_total)
+        opt(node, "AllowanceTotalAmount", totals.allowance_total)
+        opt(node, "TaxBasisTotalAmount", totals.tax_exclusive)
+        opt(node, "TaxTotalAmount", totals.vat_total, currencyID=inv.currency)
+        opt(node, "TaxTotalAmount", totals.vat_total_accounting, currencyID=inv.tax_currency)
+        opt(node, "RoundingAmount", totals.rounding)
+        opt(node, "GrandTotalAmount", totals.tax_inclusive)
+        opt(node, "TotalPrepaidAmount", totals.prepaid)
+        opt(node, "DuePayableAmount", totals.payable)
+
+    # -- lines ----------------------------------------------------------------------------------
+    def line(self, transaction, line: Line) -> None:
+        node = ram(transaction, "IncludedSupplyChainTradeLineItem")
+        doc = ram(node, "AssociatedDocumentLineDocument")
+        opt(doc, "LineID", line.id)
+        if line.note:
+            ram(ram(doc, "IncludedNote"), "Content", line.note)
+        item, product = line.item, ram(node, "SpecifiedTradeProduct")
+        if item.standard_id:
+            ram(product, "GlobalID", item.standard_id.value, schemeID=item.standard_id.scheme)
+        opt(product, "SellerAssignedID", item.seller_id)
+        opt(product, "BuyerAssignedID", item.buyer_id)
+        opt(product, "Name", item.name)
+        opt(product, "Description", item.description)
+        for attribute in item.attributes:
+            characteristic = ram(product, "ApplicableProductCharacteristic")
+            opt(characteristic, "Description", attribute.name)
+            opt(characteristic, "Value", attribute.value)
+        for classification in item.classifications:
+            ram(
+                ram(product, "DesignatedProductClassification"),
+                "ClassCode",
+                classification.value,
+                listID=classification.scheme,
+                listVersionID=classification.scheme_version,
+            )
+        if item.origin_country:
+            ram(ram(product, "OriginTradeCountry"), "ID", item.origin_country)
+        agreement = ram(node, "SpecifiedLineTradeAgreement")
+        if line.order_line_reference:
+            ram(ram(agreement, "BuyerOrderReferencedDocument"), "LineID", line.order_line_reference)
+        price = line.price
+        if price.gross_price is not None:
+            gross = ram(agreement, "GrossPriceProductTradePrice")
+            ram(gross, "ChargeAmount", price.gross_price)
+            if price.base_quantity is not None:
+                ram(gross, "BasisQuantity", price.base_quantity, unitCode=price.base_quantity_unit)
+            if price.discount is not None:
+                discount = ram(gross, "AppliedTradeAllowanceCharge")
+                self.indicator(discount, False)
+                ram(discount, "ActualAmount", price.discount)
+        net = ram(agreement, "NetPriceProductTradePrice")
+        opt(net, "ChargeAmount", price.net_price)
+        if price.base_quantity is not None:
+            ram(net, "BasisQuantity", price.base_quantity, unitCode=price.base_quantity_unit)
+        delivery = ram(node, "SpecifiedLineTradeDelivery")
+        opt(delivery, "BilledQuantity", line.quantity, unitCode=line.unit_code)
+        settlement = ram(node, "SpecifiedLineTradeSettlement")
+        tax = ram(settlement, "ApplicableTradeTax")
+        ram(tax, "TypeCode", "VAT")
+        opt(tax, "CategoryCode", line.vat.category)
+        opt(tax, "RateApplicablePercent", line.vat.rate)
+        if line.period and (line.period.start or line.period.end):
+            period = ram(settlement, "BillingSpecifiedPeriod")
+            date_time(period, "StartDateTime", line.period.start)
+            date_time(period, "EndDateTime", line.period.end)
+        for items, charge in ((line.allowances, False), (line.charges, True)):
+            for entry in items:
+                ac = ram(settlement, "SpecifiedTradeAllowanceCharge")
+                self.indicator(ac, charge)
+                opt(ac, "CalculationPercent", entry.percentage)
+                opt(ac, "BasisAmount", entry.base_amount)
+                opt(ac, "ActualAmount", entry.amount)
+                opt(ac, "ReasonCode", entry.reason_code)
+                opt(ac, "Reason", entry.reason)
+        opt(ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount", line.net_amount)
+        if line.object_id:
+            ref = ram(settlement, "AdditionalReferencedDocument")
+            ram(ref, "IssuerAssignedID", line.object_id.value)
+            ram(ref, "TypeCode", "130")
+            opt(ref, "ReferenceTypeCode", line.object_id.scheme)
+        if line.accounting_reference:
+            ram(ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID", line.accounting_reference)

@@ -1,0 +1,78 @@
+"""Format detection from the bytes alone: syntax, document type and customization."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .cii.names import NS as CII_NS
+from .cii.names import RSM
+from .errors import EmptyDocument, UnsupportedFormat
+from .model import CREDIT_NOTE_TYPE_CODES
+from .ubl.names import CREDIT_NOTE_NS, INVOICE_NS, ORDER_NS
+from .ubl.names import NS as UBL_NS
+from .xml import element_text, parse_xml
+
+UBL_ROOTS = {
+    (INVOICE_NS, "Invoice"): "invoice",
+    (CREDIT_NOTE_NS, "CreditNote"): "credit_note",
+    (ORDER_NS, "Order"): "order",
+}
+EDIFACT_UNH = re.compile(rb"UNH\+[^+']*\+([A-Z]{6}):([A-Z0-9]+):([A-Z0-9]+):([A-Z0-9]+)")
+
+
+@dataclass(frozen=True)
+class Detected:
+    syntax: str  # ubl | cii | edifact
+    document_type: str  # invoice | credit_note | order
+    customization: str | None = None
+    version: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.syntax} {self.document_type}" + (f" ({self.customization})" if self.customization else "")
+
+
+def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
+    """Detect the format; for XML also return the parsed root so that it is parsed only once."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:16]
+    if not head:
+        raise EmptyDocument("the document is empty")
+    if head.startswith((b"UNA", b"UNB")):
+        return detect_edifact(data), None
+    if head.startswith(b"%PDF"):
+        raise UnsupportedFormat("PDF documents are not accepted: send the XML (Factur-X/ZUGFeRD XML, UBL or CII)")
+    if not head.startswith(b"<") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnsupportedFormat("unsupported format: the document is neither XML nor EDIFACT")
+    root = parse_xml(data)
+    qname = etree.QName(root)
+    kind = UBL_ROOTS.get((qname.namespace, qname.localname))
+    if kind is not None:
+        customization = element_text(root.find("cbc:CustomizationID", UBL_NS))
+        return Detected("ubl", kind, customization, "2.1"), root
+    if qname.namespace == RSM and qname.localname == "CrossIndustryInvoice":
+        type_code = element_text(root.find("rsm:ExchangedDocument/ram:TypeCode", CII_NS))
+        customization = element_text(
+            root.find("rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", CII_NS)
+        )
+        kind = "credit_note" if type_code in CREDIT_NOTE_TYPE_CODES else "invoice"
+        return Detected("cii", kind, customization, "D16B"), root
+    where = f" in namespace {qname.namespace}" if qname.namespace else " (no namespace)"
+    raise UnsupportedFormat(
+        f"unsupported format: root element {qname.localname}{where} is not UBL 2.1 "
+        "Invoice/CreditNote/Order or UN/CEFACT CrossIndustryInvoice"
+    )
+
+
+def detect_edifact(data: bytes) -> Detected:
+    match = EDIFACT_UNH.search(data[:4096])
+    if match is None:
+        raise UnsupportedFormat("EDIFACT interchange without a readable UNH message header")
+    message, version, release = (g.decode() for g in match.groups()[:3])
+    if message == "INVOIC":
+        return Detected("edifact", "invoice", None, f"{version}:{release}")
+    if message == "ORDERS":
+        return Detected("edifact", "order", None, f"{version}:{release}")
+    raise UnsupportedFormat(f"unsupported EDIFACT message {message} (INVOIC and ORDERS are supported)")

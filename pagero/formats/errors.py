@@ -1,0 +1,66 @@
+"""Errors of the formats context. Each has a stable `code` for API bodies and CLI messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FormatError(Exception):
+    """Input that cannot be read: the message names the problem (and the BT and path when known)."""
+
+    code = "invalid_document"
+
+    def __init__(self, message: str, *, path: str | None = None, term: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.path, self.term = message, path, term
+
+    def as_dict(self) -> dict[str, str]:
+        body = {"error": self.code, "message": self.message}
+        if self.path:
+            body["path"] = self.path
+        if self.term:
+            body["term"] = self.term
+        return body
+
+
+class EmptyDocument(FormatError):
+    code = "empty_document"
+
+
+class DocumentTooLarge(FormatError):
+    code = "document_too_large"
+
+
+class MalformedXml(FormatError):
+    code = "malformed_xml"
+
+
+class ForbiddenXmlFeature(FormatError):
+    code = "forbidden_xml_feature"
+
+
+class UnsupportedFormat(FormatError):
+    code = "unsupported_format"
+
+
+class InvalidValue(FormatError):
+    code = "invalid_value"
+
+
+class NotLossless(FormatError):
+    """Converting would lose information; the warnings say what and where."""
+
+    code = "not_lossless"
+
+
+@dataclass(frozen=True)
+class ConversionWarning:
+    """Something in the source (or the model) that the target cannot hold."""
+
+    path: str
+    message: str
+    term: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.term} at {self.path}" if self.term else self.path
+        return f"{where}: {self.message}"

@@ -1,0 +1,56 @@
+"""XML Schema validation with lxml (the vendored UBL 2.1 and CII D16B schemas), schemas loaded once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from .report import Finding, term_in
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "artefacts"
+SCHEMAS = {
+    ("ubl", "invoice"): ARTEFACTS / "ubl-2.1" / "maindoc" / "UBL-Invoice-2.1.xsd",
+    ("ubl", "credit_note"): ARTEFACTS / "ubl-2.1" / "maindoc" / "UBL-CreditNote-2.1.xsd",
+    ("ubl", "order"): ARTEFACTS / "ubl-2.1" / "maindoc" / "UBL-Order-2.1.xsd",
+    ("cii", "invoice"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
+    ("cii", "credit_note"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
+}
+MAX_FINDINGS = 200
+
+_lock = threading.Lock()
+_loaded: dict[Path, etree.XMLSchema] = {}
+
+
+def schema_for(syntax: str, document_type: str) -> etree.XMLSchema | None:
+    path = SCHEMAS.get((syntax, document_type))
+    if path is None:
+        return None
+    with _lock:
+        if path not in _loaded:
+            # Imports are resolved from the local files next to the schema; no network access.
+            parser = etree.XMLParser(no_network=True, resolve_entities=False)
+            _loaded[path] = etree.XMLSchema(etree.parse(str(path), parser))
+        return _loaded[path]
+
+
+def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> list[Finding]:
+    schema = schema_for(syntax, document_type)
+    if schema is None:
+        return []
+    if schema.validate(root):
+        return []
+    findings = []
+    for error in list(schema.error_log)[:MAX_FINDINGS]:
+        findings.append(
+            Finding(
+                rule_id="XSD",
+                severity="fatal",
+                message=error.message,
+                location=error.path or f"line {error.line}",
+                term=term_in(error.message),
+                rule_set="xsd",
+            )
+        )
+    return findings
