@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from ..errors import ConversionWarning, InvalidValue, UnsupportedFormat
 from ..model import (
     Address,
-    BinaryObject,
     AllowanceCharge,
+    BinaryObject,
     Contact,
     CreditTransfer,
     Delivery,
@@ -40,9 +40,9 @@ from ..model import (
 from .binding import (
     DOC_PROFILE_CODE,
     FTX_NOTE_WITHOUT_SUBJECT,
+    ITEM_SCHEME_FROM_EDIFACT,
     NOTE_FUNCTION,
     RESERVED_FTX,
-    ITEM_SCHEME_FROM_EDIFACT,
     SERVICE_SEGMENTS,
     TAX_POINT_CODES,
 )
