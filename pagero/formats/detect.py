@@ -20,7 +20,7 @@ UBL_ROOTS = {
     (CREDIT_NOTE_NS, "CreditNote"): "credit_note",
     (ORDER_NS, "Order"): "order",
 }
-EDIFACT_UNH = re.compile(rb"UNH\+[^+']*\+([A-Z]{6}):([A-Z0-9]+):([A-Z0-9]+):([A-Z0-9]+)")
+EDIFACT_UNH = re.compile(rb"UNH\+(?:[^+'?]|\?.)*\+([A-Z]{6}):([A-Z0-9]+):([A-Z0-9]+):([A-Z0-9]+)")
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,8 @@ class _CiiReader:
             return None
         fmt = element.get("format", "102")
         try:
-            if fmt == "102":
-                return datetime.strptime(raw, "%Y%m%d").date()
+            if fmt == "102" and len(raw) == 8 and raw.isdigit():
+                return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
             if fmt == "610":  # CCYYMM: month only, taken as its first day
                 return datetime.strptime(raw, "%Y%m").date()
             if fmt == "616":  # CCYYWW

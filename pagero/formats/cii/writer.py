@@ -354,6 +354,8 @@ class _CiiWriter:
         if line.order_line_reference:
             ram(ram(agreement, "BuyerOrderReferencedDocument"), "LineID", line.order_line_reference)
         price = line.price
+        if price.base_quantity is None and price.base_quantity_unit:
+            self.warn(f"line {line.id}", "a base quantity unit needs a base quantity (BT-149)", "BT-150")
         if price.gross_price is not None:
             gross = ram(agreement, "GrossPriceProductTradePrice")
             ram(gross, "ChargeAmount", price.gross_price)

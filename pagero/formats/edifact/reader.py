@@ -60,6 +60,22 @@ def read_edifact(data: bytes) -> tuple[Invoice, list[ConversionWarning]]:
     return reader.finish()
 
 
+SIGNATURES = (
+    (b"%PDF", "application/pdf"),
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
+
+
+def sniff_mime(content: bytes) -> str:
+    """A MIME code from EN 16931's list (BR-CL-24) recognised by the content's signature."""
+    for signature, mime in SIGNATURES:
+        if content.startswith(signature):
+            return mime
+    return "application/octet-stream"  # unknown: reported by the caller's warning, never guessed
+
+
 def _text(segment: Segment, element: int) -> str | None:
     """All components of a free-text element joined (long texts are split over components)."""
     if element > len(segment.elements):
@@ -111,8 +127,8 @@ class _EdifactReader:
         if raw is None:
             return None
         try:
-            if fmt == "102":
-                return datetime.strptime(raw, "%Y%m%d").date()
+            if fmt == "102" and len(raw) == 8 and raw.isdigit():
+                return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
             if fmt == "203":
                 return datetime.strptime(raw, "%Y%m%d%H%M").date()
         except ValueError:
@@ -337,12 +353,10 @@ class _EdifactReader:
             content = raw.encode("utf-8")
         mime, filename = header.get(3, 1), header.get(3, 2)
         if mime is None or filename is None:
-            self.warn(
-                s,
-                "the package names no MIME code or filename: application/octet-stream and 'attachment' are assumed",
-                "BT-125",
-            )
-        document.attachment = BinaryObject(content, mime or "application/octet-stream", filename or "attachment")
+            mime = mime or sniff_mime(content)
+            message = f"the package names no MIME code or filename: {mime} and 'attachment' are assumed"
+            self.warn(s, message, "BT-125")
+        document.attachment = BinaryObject(content, mime, filename or "attachment")
 
     def seg_UNP(self, s: Segment) -> None:
         pass
@@ -447,6 +461,8 @@ class _EdifactReader:
         code = s.get(2, 1) if kind == "A" else s.get(5, 0) or s.get(2, 1)
         if self.section == "line" and self.line is not None:
             if kind == "A" and reason is None and code is None:
+                # Either the price discount (MOA+509 follows) or an allowance without reason: the next
+                # PCD or MOA decides (see pending_line_allowance).
                 self.price_discount, self.allowance = True, None
                 return
             self.price_discount = False
@@ -457,7 +473,16 @@ class _EdifactReader:
         (self.inv.charges if kind == "C" else self.inv.allowances).append(self.allowance)
         self.section = "allowance"
 
+    def pending_line_allowance(self) -> None:
+        """A bare ALC+A followed by something other than MOA+509 was a line allowance without reason."""
+        if self.price_discount and self.line is not None:
+            self.price_discount = False
+            self.allowance = LineAllowanceCharge()
+            self.line.allowances.append(self.allowance)
+
     def seg_PCD(self, s: Segment) -> None:
+        if self.section == "line":
+            self.pending_line_allowance()
         if self.allowance is None:
             self.unplaced(s)
             return
@@ -541,6 +566,8 @@ class _EdifactReader:
             if self.price_discount and qualifier == "509":
                 self.line.price.discount = self.decimal(s, 1, 1, "BT-147")
                 return
+            if self.price_discount and qualifier in {"204", "23", "25"}:
+                self.pending_line_allowance()
             if self.allowance is not None and qualifier in {"204", "23"}:
                 self.allowance.amount = self.decimal(s, 1, 1, "BT-136")
                 return

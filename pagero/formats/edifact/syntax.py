@@ -118,7 +118,10 @@ def serialise(segments: list[tuple[str, list]]) -> bytes:
             if element is None:
                 parts.append("")
             elif isinstance(element, list | tuple):
-                parts.append(":".join(escape(c) if c is not None else "" for c in element).rstrip(":"))
+                components = ["" if c is None else escape(str(c)) for c in element]
+                while components and components[-1] == "":  # trailing empty components, never an escaped ':'
+                    components.pop()
+                parts.append(":".join(components))
             else:
                 parts.append(escape(str(element)))
         while len(parts) > 1 and parts[-1] == "":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -31,7 +32,8 @@ def d(value: date | None) -> str | None:
 def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     writer = _EdifactWriter(inv)
     body = writer.message()
-    reference = (inv.number or "1")[:14]
+    # Control references are the interchange's own (alphanumeric); the invoice number travels in BGM.
+    reference = hashlib.sha1((inv.number or "").encode()).hexdigest()[:14].upper()
     sender = inv.seller.electronic_address.value if inv.seller.electronic_address else "NA"
     recipient = inv.buyer.electronic_address.value if inv.buyer.electronic_address else "NA"
     now = datetime.now(UTC)
@@ -276,6 +278,12 @@ class _EdifactWriter:
             self.add("FTX", "ACF", None, None, [attribute.name, attribute.value])
         self.add("MOA", ["203", num(line.net_amount)])
         price = line.price
+        if price.base_quantity is None and price.base_quantity_unit:
+            self.warnings.append(
+                ConversionWarning(
+                    path=f"line {line.id}", term="BT-150", message="a base quantity unit needs a base quantity (BT-149)"
+                )
+            )
         self.add("PRI", ["AAA", num(price.net_price), None, None, num(price.base_quantity), price.base_quantity_unit])
         if price.gross_price is not None:
             self.add("PRI", ["AAB", num(price.gross_price)])

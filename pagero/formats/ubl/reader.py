@@ -302,6 +302,8 @@ class _UblReader:
             if index and t(node, "cbc:PaymentMeansCode") != payment.means_code:
                 src.used.discard(src.first(node, "cbc:PaymentMeansCode"))  # a second means: not in the model
             if index:
+                if self.is_credit and src.iso_date(node, "cbc:PaymentDueDate", "BT-9") not in {None, inv.due_date}:
+                    src.used.discard(src.first(node, "cbc:PaymentDueDate"))
                 if src.attr(node, "cbc:PaymentMeansCode", "name") not in {None, payment.means_text}:
                     src.used.discard(src.first(node, "cbc:PaymentMeansCode"))
                 other_id = t(node, "cbc:PaymentID")

@@ -291,7 +291,7 @@ class _UblWriter:
             node = cac(root, "PaymentMeans")
             # BT-82 and BT-83 may occur once (UBL-SR-46/47): only the first PaymentMeans carries them.
             cbc(node, "PaymentMeansCode", payment.means_code, name=payment.means_text if index == 0 else None)
-            if self.credit:
+            if self.credit and index == 0:
                 cbc(node, "PaymentDueDate", inv.due_date)
             cbc(node, "PaymentID", payment.remittance_information if index == 0 else None)
             if index == 0 and payment.card:
@@ -392,6 +392,8 @@ class _UblWriter:
                 self.amount(ac, "Amount", item.amount)
                 self.amount(ac, "BaseAmount", item.base_amount)
         self.item(node, line)
+        if line.price.base_quantity is None and line.price.base_quantity_unit:
+            self.warn(f"line {line.id}", "a base quantity unit needs a base quantity (BT-149)", "BT-150")
         price = cac(node, "Price")
         self.amount(price, "PriceAmount", line.price.net_price)
         cbc(price, "BaseQuantity", line.price.base_quantity, unitCode=line.price.base_quantity_unit)

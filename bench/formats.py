@@ -1,0 +1,103 @@
+"""Formats benchmark: documents per second per stage and end to end, one process on one core.
+
+Stages: detect (incl. XML parsing), parse (tree -> model), XSD, business rules (Saxon; stylesheets
+compiled once, the document handed to Saxon once and reused by every rule set), write (model -> bytes).
+End to end: conversion without business rules per direction (bytes in, bytes out), and validation.
+Measured on the median corpus invoice (by size) and on the whole EN 16931 UBL/CII corpus.
+
+    python bench/formats.py [--seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "formats"))
+
+from corpus import BELOW_EN16931, CORPUS, UPSTREAM_INVALID, manifest_invoices  # noqa: E402
+
+from pagero.formats import conversion  # noqa: E402
+from pagero.formats.detect import detect  # noqa: E402
+from pagero.formats.validation import rules, xsd  # noqa: E402
+
+
+def rate(fn, items: list, seconds: float) -> float:
+    """Documents per second: run fn over the items repeatedly for about `seconds`."""
+    done, started = 0, time.perf_counter()
+    while True:
+        for item in items:
+            fn(item)
+        done += len(items)
+        elapsed = time.perf_counter() - started
+        if elapsed >= seconds:
+            return done / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    args = parser.parse_args()
+    if CORPUS is None:
+        sys.exit("needs ../shared/corpus")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    paths = [p for p in manifest_invoices() if p not in UPSTREAM_INVALID and p not in BELOW_EN16931]
+    documents = [(CORPUS / p).read_bytes() for p in paths]
+    median = sorted(documents, key=len)[len(documents) // 2]
+    print(
+        f"corpus: {len(documents)} UBL/CII invoices, median size {len(median)} bytes, "
+        f"mean {statistics.fmean(len(d) for d in documents):.0f} bytes; one core"
+    )
+
+    # Warm up: load schemas, compile every stylesheet once.
+    for data in documents:
+        conversion.validate_document(data)
+
+    def stages(name: str, docs: list[bytes]) -> None:
+        trees = [detect(d) for d in docs]
+        models = [conversion.read_model(det, root, d) for (det, root), d in zip(trees, docs, strict=True)]
+        syntaxes = [det.syntax for det, _ in trees]
+        print(f"\n[{name}]")
+        indices = range(len(docs))
+
+        def parse(i: int) -> None:
+            conversion.read_model(trees[i][0], trees[i][1], docs[i])
+
+        def schema(i: int) -> None:
+            xsd.validate_xsd(trees[i][1], syntaxes[i], trees[i][0].document_type)
+
+        print(f"  detect (incl. XML parse)     {rate(detect, docs, args.seconds):9.0f} docs/s")
+        print(f"  parse (tree -> model)        {rate(parse, indices, args.seconds):9.0f} docs/s")
+        print(f"  XSD                          {rate(schema, indices, args.seconds):9.0f} docs/s")
+
+        def run_rules(i: int) -> None:
+            det, root = trees[i]
+            sets, _ = rules.rule_sets_for(det.syntax, det.document_type, det.customization)
+            node = rules.RUNNER.parse(root)
+            for rule_set in sets:
+                rules.RUNNER.run(rule_set, node)
+
+        print(f"  business rules (all sets)    {rate(run_rules, range(len(docs)), args.seconds):9.1f} docs/s")
+        for target in ("ubl", "cii", "edifact"):
+            docs_per_s = rate(lambda m, t=target: conversion.write_document(m[0], t), models, args.seconds)
+            print(f"  write {target:8}               {docs_per_s:9.0f} docs/s")
+        for source, target in (("ubl", "cii"), ("cii", "ubl"), ("ubl", "edifact"), ("cii", "edifact")):
+            subset = [d for d, s in zip(docs, syntaxes, strict=True) if s == source]
+            if subset:
+                docs_per_s = rate(lambda d, t=target: conversion.convert_document(d, t), subset, args.seconds)
+                print(f"  end to end {source}->{target:8}      {docs_per_s:9.0f} docs/s (no business rules)")
+        print(f"  end to end validate (all)    {rate(conversion.validate_document, docs, args.seconds):9.1f} docs/s")
+
+    stages("median invoice", [median])
+    stages("whole corpus", documents)
+
+
+if __name__ == "__main__":
+    main()

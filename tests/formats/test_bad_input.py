@@ -1,0 +1,123 @@
+"""Bad input gets a clear error that names the problem; XML is parsed without entities, DTDs or network."""
+
+from __future__ import annotations
+
+import pytest
+
+from pagero.formats import conversion, errors
+from pagero.formats.detect import detect
+
+UBL_HEAD = (
+    b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+    b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" '
+    b'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">'
+)
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\xef\xbb\xbf"])
+def test_empty_input(data):
+    with pytest.raises(errors.EmptyDocument, match="empty"):
+        conversion.parse_document(data)
+
+
+def test_too_large():
+    with pytest.raises(errors.DocumentTooLarge, match="the limit is 100 bytes"):
+        conversion.parse_document(b"<a>" + b"x" * 200 + b"</a>", max_bytes=100)
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\xff\xfe garbage", b"hello, world", b'{"invoice": 1}'])
+def test_binary_garbage_and_unknown_text(data):
+    with pytest.raises(errors.UnsupportedFormat, match="neither XML nor EDIFACT"):
+        detect(data)
+
+
+def test_pdf_is_refused_with_advice():
+    with pytest.raises(errors.UnsupportedFormat, match="PDF"):
+        detect(b"%PDF-1.7\n...")
+
+
+def test_malformed_xml_names_line_and_column():
+    with pytest.raises(errors.MalformedXml, match=r"not well-formed.*line 1"):
+        conversion.parse_document(UBL_HEAD + b"<cbc:ID>1</cbc:IDD></Invoice>")
+
+
+def test_wrong_encoding():
+    data = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        + UBL_HEAD
+        + "<cbc:Note>Sm\xf8rrebr\xf8d</cbc:Note>".encode("latin-1")
+        + b"</Invoice>"
+    )
+    with pytest.raises(errors.MalformedXml, match="UTF-8"):
+        conversion.parse_document(data)
+
+
+def test_unknown_xml_root_is_named():
+    with pytest.raises(errors.UnsupportedFormat, match="root element Catalogue in namespace urn:example"):
+        detect(b'<Catalogue xmlns="urn:example"/>')
+
+
+def test_external_entity_is_never_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY xxe SYSTEM "file://{secret}">]>'.encode()
+        + UBL_HEAD
+        + b"<cbc:ID>&xxe;</cbc:ID></Invoice>"
+    )
+    with pytest.raises(errors.ForbiddenXmlFeature, match="DOCTYPE"):
+        conversion.parse_document(data)
+
+
+def test_entity_expansion_bomb_is_refused():
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b"<lolz>&lol2;</lolz>"
+    )
+    with pytest.raises(errors.ForbiddenXmlFeature):
+        conversion.parse_document(bomb)
+
+
+def test_invalid_amount_names_bt_and_path():
+    data = (
+        UBL_HEAD + b"<cbc:ID>1</cbc:ID><cac:LegalMonetaryTotal><cbc:PayableAmount>12,5O"
+        b"</cbc:PayableAmount></cac:LegalMonetaryTotal></Invoice>"
+    )
+    with pytest.raises(errors.InvalidValue) as caught:
+        conversion.parse_document(data)
+    assert caught.value.term == "BT-115"
+    assert caught.value.path == "/Invoice/cac:LegalMonetaryTotal/cbc:PayableAmount"
+    assert caught.value.as_dict()["error"] == "invalid_value"
+
+
+def test_invalid_date_names_bt():
+    with pytest.raises(errors.InvalidValue, match="BT-2 is not a date"):
+        conversion.parse_document(UBL_HEAD + b"<cbc:IssueDate>01.02.2026</cbc:IssueDate></Invoice>")
+
+
+def test_edifact_other_messages_are_unsupported():
+    with pytest.raises(errors.UnsupportedFormat, match="DESADV"):
+        detect(b"UNA:+.? 'UNB+UNOW:4+A+B+260101:1200+1'UNH+1+DESADV:D:14B:UN'")
+
+
+def test_edifact_bad_number_names_bt():
+    data = b"UNA:+.? 'UNB+UNOW:4+A+B+260101:1200+1'UNH+1+INVOIC:D:14B:UN'BGM+380+X'UNS+S'MOA+9:abc'UNT+4+1'UNZ+1+1'"
+    with pytest.raises(errors.InvalidValue, match="not a number"):
+        conversion.parse_document(data)
+
+
+def test_edifact_truncated_interchange():
+    with pytest.raises(errors.InvalidValue, match="segment terminator"):
+        conversion.parse_document(b"UNA:+.? 'UNB+UNOW:4+A+B+260101:1200+1'UNH+1+INVOIC:D:14B:UN'BGM+380+X")
+
+
+def test_orders_are_detected_but_not_converted():
+    order = b'<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"/>'
+    assert detect(order)[0].document_type == "order"
+    with pytest.raises(errors.UnsupportedFormat, match="orders"):
+        conversion.convert_document(order, "cii")
+
+
+def test_unknown_target_syntax():
+    with pytest.raises(errors.UnsupportedFormat, match="unknown target syntax 'pdf'"):
+        conversion.convert_document(UBL_HEAD + b"</Invoice>", "pdf")
