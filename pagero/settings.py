@@ -127,6 +127,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks (run `celery -A pagero beat` next to the workers).
 CELERY_BEAT_SCHEDULE = {
     "drain-payload-repair-log": {"task": "migration.drain_repair_log", "schedule": 30.0},
+    "sweep-stuck-documents": {"task": "documents.sweep_stuck", "schedule": 60.0},
 }
 
 # --- payload store -------------------------------------------------------------------------
@@ -143,15 +144,30 @@ PAYLOAD_STORE = os.environ.get("PAYLOAD_STORE") or ("migration" if CASSANDRA_HOS
 MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 1024 * 1024
 
+# --- exchange pipeline ---------------------------------------------------------------------
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
+# Backoff before retry n: base * 2**(n-1), with +-25% jitter, capped at one hour.
+DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Documents still in flight after this long are enqueued again by the sweeper (a lost message, a crash).
+SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "600"))
+SUBMISSION_RATE = os.environ.get("SUBMISSION_RATE", "600/min")
+
 # --- e-mail --------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "network@localhost")
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["pagero.partners.auth.ApiTokenAuthentication"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "pagero.api_errors.json_exception_handler",
+    # ?format= selects a document rendition in our API, not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

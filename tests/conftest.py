@@ -78,6 +78,8 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
 class WorkerProcess:
     """A real `celery worker` subprocess consuming this test worker's queue."""
 
+    extra_env: dict[str, str] = {}
+
     def __init__(self, concurrency: int = 2) -> None:
         self.concurrency = concurrency
         self.proc: subprocess.Popen[bytes] | None = None
@@ -109,7 +111,7 @@ class WorkerProcess:
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=subprocess_env(),
+            env=subprocess_env(**self.extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -155,9 +157,57 @@ class WorkerProcess:
         self.proc = None
 
 
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+                from email import policy
+
+                message = email.message_from_bytes(envelope.content, policy=policy.default)
+                sink.messages.append((envelope.rcpt_tos, message))
+                return "250 OK"
+
+        import socket
+
+        with socket.socket() as probe:  # the controller connects to its own port to check it is up: no port 0
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
 @pytest.fixture(scope="session")
-def celery_worker(real_services, django_db_setup, django_db_blocker):
+def smtp_server():
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+# The worker retries deliveries quickly in tests; production defaults are in settings.
+WORKER_ENV = {
+    "DELIVERY_RETRY_BASE_SECONDS": "0.3",
+    "DELIVERY_MAX_ATTEMPTS": "4",
+    "WEBHOOK_TIMEOUT_SECONDS": "3",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "127.0.0.1",
+}
+
+
+@pytest.fixture(scope="session")
+def celery_worker(real_services, django_db_setup, django_db_blocker, smtp_server):
     """A real Celery worker on RabbitMQ for the whole session (stopped before the test DB is dropped)."""
+    WorkerProcess.extra_env = {**WORKER_ENV, "EMAIL_PORT": str(smtp_server.port)}
     worker = WorkerProcess()
     with django_db_blocker.unblock():
         worker.start()

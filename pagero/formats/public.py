@@ -12,7 +12,7 @@ from django.conf import settings
 from . import conversion
 from .conversion import SYNTAXES, Conversion, ParsedDocument
 from .detect import Detected
-from .errors import ConversionWarning, FormatError, NotLossless
+from .errors import ConversionWarning, DocumentTooLarge, EmptyDocument, FormatError, NotLossless
 from .model import Invoice
 from .validation.report import Finding, ValidationReport
 
@@ -21,6 +21,8 @@ __all__ = [
     "Conversion",
     "ConversionWarning",
     "Detected",
+    "DocumentTooLarge",
+    "EmptyDocument",
     "Finding",
     "FormatError",
     "Invoice",

@@ -8,9 +8,18 @@ from django.db.models.functions import Lower
 
 
 class Organisation(models.Model):
+    FORMATS = [("original", "as received"), ("ubl", "UBL 2.1"), ("cii", "UN/CEFACT CII"), ("edifact", "EDIFACT")]
+    CHANNELS = [("inbox", "API inbox"), ("webhook", "signed webhook"), ("email", "e-mail with PDF")]
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Receive preferences: the format documents are converted to, and the channel they arrive by.
+    receive_format = models.CharField(max_length=16, choices=FORMATS, default="original")
+    receive_channel = models.CharField(max_length=16, choices=CHANNELS, default="inbox")
+    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=128, blank=True)
+    delivery_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -57,6 +57,19 @@ class TokenPrincipal:
         return self.scope == ApiToken.SCOPE_WRITE
 
 
+@dataclass(frozen=True)
+class ReceiveProfile:
+    """How an organisation receives: the format to convert to and the channel to deliver by."""
+
+    organisation_id: int
+    name: str
+    format: str  # original | ubl | cii | edifact
+    channel: str  # inbox | webhook | email
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    email: str = ""
+
+
 class IdentifierTaken(ValueError):
     """The identifier already belongs to another organisation."""
 
@@ -101,6 +114,59 @@ def add_identifier(organisation_id: int, scheme: str, value: str) -> Identifier:
                 organisation_id=organisation_id, scheme=ident.scheme, value=ident.value
             )
     return ident
+
+
+def receive_profile(organisation_id: int) -> ReceiveProfile:
+    org = Organisation.objects.get(pk=organisation_id)
+    return ReceiveProfile(
+        org.pk,
+        org.name,
+        org.receive_format,
+        org.receive_channel,
+        org.webhook_url,
+        org.webhook_secret,
+        org.delivery_email,
+    )
+
+
+def set_receive_preferences(
+    organisation_id: int,
+    *,
+    format: str | None = None,
+    channel: str | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    email: str | None = None,
+) -> ReceiveProfile:
+    org = Organisation.objects.get(pk=organisation_id)
+    formats = {value for value, _ in Organisation.FORMATS}
+    channels = {value for value, _ in Organisation.CHANNELS}
+    if format is not None:
+        if format not in formats:
+            raise ValueError(f"unknown receive format {format!r}; use one of {sorted(formats)}")
+        org.receive_format = format
+    if channel is not None:
+        if channel not in channels:
+            raise ValueError(f"unknown channel {channel!r}; use one of {sorted(channels)}")
+        org.receive_channel = channel
+    for field, value in (("webhook_url", webhook_url), ("webhook_secret", webhook_secret), ("delivery_email", email)):
+        if value is not None:
+            setattr(org, field, value)
+    if org.receive_channel == "webhook" and not (org.webhook_url and org.webhook_secret):
+        raise ValueError("a webhook channel needs a webhook URL and a secret")
+    if org.receive_channel == "email" and not org.delivery_email:
+        raise ValueError("an e-mail channel needs an e-mail address")
+    org.save()
+    return receive_profile(org.pk)
+
+
+def find_organisations_by_value(value: str, schemes: frozenset[str]) -> list[OrganisationRef]:
+    """Organisations holding `value` under any of `schemes` (e.g. a VAT number under any VAT scheme)."""
+    cleaned = "".join(value.split())
+    rows = ParticipantIdentifier.objects.select_related("organisation").filter(
+        value__iexact=cleaned, scheme__in=[s.lower() for s in schemes]
+    )
+    return [_ref(row.organisation) for row in rows]
 
 
 def list_identifiers(organisation_id: int) -> list[Identifier]:
@@ -183,3 +249,10 @@ def authenticate_token(plain: str) -> TokenPrincipal | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return TokenPrincipal(organisation_id=token.organisation_id, token_id=token.pk, scope=token.scope)
+
+
+def api_authentication():
+    """DRF authentication and permission classes for organisation API tokens (for other contexts' APIs)."""
+    from .auth import ApiTokenAuthentication, HasWriteScope
+
+    return ApiTokenAuthentication, HasWriteScope

@@ -1,0 +1,116 @@
+"""A human-readable PDF rendering of an invoice (reportlab): parties, lines, VAT breakdown, totals, payment."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from pagero.formats.public import Invoice
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _address(party) -> str:
+    a = party.address
+    parts = [a.line1, a.line2, a.line3, " ".join(x for x in (a.post_code, a.city) if x), a.country_code]
+    return "<br/>".join(p for p in parts if p)
+
+
+def render_pdf(invoice: Invoice) -> bytes:
+    styles = getSampleStyleSheet()
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        title=f"Invoice {invoice.number}",
+        author=_text(invoice.seller.name),
+    )
+    title = "Credit note" if invoice.is_credit_note else "Invoice"
+    story = [
+        Paragraph(f"{title} {_text(invoice.number)}", styles["Title"]),
+        Paragraph(
+            f"Issue date {_text(invoice.issue_date)} &nbsp; Due date {_text(invoice.due_date)} &nbsp; "
+            f"Currency {_text(invoice.currency)}",
+            styles["Normal"],
+        ),
+        Spacer(1, 6 * mm),
+    ]
+    seller, buyer = invoice.seller, invoice.buyer
+    parties = Table(
+        [
+            [Paragraph("<b>Seller</b>", styles["Normal"]), Paragraph("<b>Buyer</b>", styles["Normal"])],
+            [
+                Paragraph(
+                    f"{_text(seller.name)}<br/>{_address(seller)}<br/>VAT {_text(seller.vat_id)}", styles["Normal"]
+                ),
+                Paragraph(f"{_text(buyer.name)}<br/>{_address(buyer)}<br/>VAT {_text(buyer.vat_id)}", styles["Normal"]),
+            ],
+        ],
+        colWidths=[87 * mm, 87 * mm],
+    )
+    story += [parties, Spacer(1, 6 * mm)]
+    rows = [["#", "Item", "Quantity", "Price", "VAT", "Net"]]
+    for line in invoice.lines:
+        rows.append(
+            [
+                _text(line.id),
+                Paragraph(_text(line.item.name), styles["Normal"]),
+                f"{_text(line.quantity)} {_text(line.unit_code)}",
+                _text(line.price.net_price),
+                f"{_text(line.vat.category)} {_text(line.vat.rate)}%",
+                _text(line.net_amount),
+            ]
+        )
+    table = Table(rows, colWidths=[10 * mm, 74 * mm, 28 * mm, 22 * mm, 18 * mm, 22 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b5cad")),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 6 * mm)]
+    vat = [["VAT category", "Rate", "Taxable", "VAT"]] + [
+        [_text(b.category), _text(b.rate), _text(b.taxable_amount), _text(b.tax_amount)] for b in invoice.vat_breakdown
+    ]
+    story += [Table(vat, style=[("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]), Spacer(1, 6 * mm)]
+    t = invoice.totals
+    totals = [
+        ["Sum of lines", _text(t.line_net_total)],
+        ["Total without VAT", _text(t.tax_exclusive)],
+        ["VAT", _text(t.vat_total)],
+        ["Total with VAT", _text(t.tax_inclusive)],
+        ["Paid", _text(t.prepaid)],
+        ["Amount due", _text(t.payable)],
+    ]
+    story += [
+        Table(totals, style=[("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, 5), (-1, 5), "Helvetica-Bold")])
+    ]
+    payment = invoice.payment
+    if payment:
+        accounts = ", ".join(_text(c.account_id) for c in payment.credit_transfers)
+        story += [
+            Spacer(1, 6 * mm),
+            Paragraph(
+                f"Payment: means {_text(payment.means_code)} {_text(payment.means_text)} &nbsp; account {accounts} "
+                f"&nbsp; reference {_text(payment.remittance_information)}",
+                styles["Normal"],
+            ),
+        ]
+    if invoice.payment_terms:
+        story.append(Paragraph(f"Terms: {invoice.payment_terms}", styles["Normal"]))
+    doc.build(story)
+    return buffer.getvalue()

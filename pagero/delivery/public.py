@@ -1,0 +1,85 @@
+"""The delivery context's port: push a document to a recipient over its channel.
+
+Channels: inbox (nothing to send: the recipient pulls over the API), webhook (HMAC-signed POST),
+e-mail (SMTP, the document and a PDF rendering attached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from .pdf import render_pdf
+from .webhook import WebhookResult, post, signature
+
+__all__ = ["DeliveryOutcome", "Parcel", "WebhookResult", "deliver", "render_pdf", "signature"]
+
+CONTENT_TYPES = {
+    "ubl": "application/xml",
+    "cii": "application/xml",
+    "edifact": "application/edifact",
+    "pdf": "application/pdf",
+}
+EXTENSIONS = {"ubl": "xml", "cii": "xml", "edifact": "edi", "pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    delivered: bool
+    retryable: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Parcel:
+    document_id: str
+    number: str
+    sender_name: str
+    format: str  # ubl | cii | edifact
+    content: bytes
+    pdf: bytes | None = None
+
+
+def deliver(
+    channel: str, parcel: Parcel, *, webhook_url: str = "", webhook_secret: str = "", email: str = "", attempt: int = 1
+) -> DeliveryOutcome:
+    if channel == "inbox":
+        return DeliveryOutcome(True, False, "available in the recipient's API inbox")
+    if channel == "webhook":
+        result = post(
+            webhook_url,
+            webhook_secret,
+            parcel.content,
+            {
+                "Content-Type": CONTENT_TYPES.get(parcel.format, "application/octet-stream"),
+                "X-Document-Id": parcel.document_id,
+                "X-Event": "document.delivered",
+                "X-Delivery-Attempt": str(attempt),
+            },
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        )
+        return DeliveryOutcome(result.ok, result.retryable, f"webhook {webhook_url}: {result.detail}")
+    if channel == "email":
+        message = EmailMessage(
+            subject=f"Invoice {parcel.number} from {parcel.sender_name}",
+            body=f"Attached: invoice {parcel.number} from {parcel.sender_name} ({parcel.format.upper()}) and a "
+            f"PDF rendering for reading.\n\nDocument id: {parcel.document_id}\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+        )
+        extension = EXTENSIONS.get(parcel.format, "bin")
+        message.attach(
+            f"{parcel.number or parcel.document_id}.{extension}",
+            parcel.content,
+            CONTENT_TYPES.get(parcel.format, "application/octet-stream"),
+        )
+        if parcel.pdf is not None:
+            message.attach(f"{parcel.number or parcel.document_id}.pdf", parcel.pdf, "application/pdf")
+        try:
+            message.send(fail_silently=False)
+        except OSError as exc:  # SMTP server down or refusing: try again later
+            return DeliveryOutcome(False, True, f"e-mail to {email}: {type(exc).__name__}: {exc}")
+        return DeliveryOutcome(True, False, f"e-mailed to {email}")
+    return DeliveryOutcome(False, False, f"unknown channel {channel!r}")

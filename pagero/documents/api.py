@@ -1,0 +1,276 @@
+"""REST API v1 for documents and the inbox. Views are thin: they call the pipeline and the selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from pagero.formats import public as formats
+from pagero.partners import public as partners
+
+from . import pipeline, selectors
+from .lifecycle import Status
+from .models import Document
+from .payloads.registry import payload_store
+
+ApiTokenAuthentication, HasWriteScope = partners.api_authentication()
+
+CONTENT_TYPES = {
+    "ubl": "application/xml",
+    "cii": "application/xml",
+    "edifact": "application/edifact",
+    "pdf": "application/pdf",
+}
+
+
+class RawBodyParser(BaseParser):
+    """Any non-multipart body is the document itself (XML, EDIFACT, ...)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+class SubmissionThrottle(ScopedRateThrottle):
+    def get_rate(self) -> str:
+        return settings.SUBMISSION_RATE
+
+
+class EventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    detail = serializers.JSONField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    direction = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "status_reason",
+            "document_type",
+            "number",
+            "issue_date",
+            "currency",
+            "payable_amount",
+            "original_syntax",
+            "customization",
+            "target_format",
+            "channel",
+            "sha256",
+            "size",
+            "sender_id",
+            "recipient_id",
+            "created_at",
+            "updated_at",
+            "status_url",
+        ]
+
+    def get_direction(self, document: Document) -> str:
+        return "sent" if document.sender_id == self.context["organisation_id"] else "received"
+
+    def get_status_url(self, document: Document) -> str:
+        return self.context["request"].build_absolute_uri(f"/api/v1/documents/{document.id}")
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    timeline = EventSerializer(source="events", many=True)
+    validation_report = serializers.JSONField()
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "timeline", "validation_report"]
+
+
+def organisation_of(request: Request) -> int:
+    return request.user.organisation_id
+
+
+def error(status_code: int, code: str, message: str, **extra: object) -> Response:
+    return Response({"error": code, "message": message, **extra}, status=status_code)
+
+
+class ApiView(APIView):
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [HasWriteScope]
+
+    def get_document(self, request: Request, document_id) -> Document:
+        try:
+            return selectors.visible_to(organisation_of(request)).get(pk=document_id)
+        except (Document.DoesNotExist, ValueError, ValidationError):
+            raise NotFound("no such document") from None
+
+    def context(self, request: Request) -> dict:
+        return {"request": request, "organisation_id": organisation_of(request)}
+
+
+class DocumentsView(ApiView):
+    parser_classes = [MultiPartParser, RawBodyParser]
+    throttle_scope = "submissions"
+
+    def get_throttles(self):
+        return [SubmissionThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        summary="Submit a document",
+        request={
+            "application/xml": OpenApiTypes.BINARY,
+            "application/edifact": OpenApiTypes.BINARY,
+            "multipart/form-data": OpenApiTypes.OBJECT,
+        },
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            202: DocumentSerializer,
+            200: DocumentSerializer,
+            409: OpenApiTypes.OBJECT,
+            413: OpenApiTypes.OBJECT,
+            422: OpenApiTypes.OBJECT,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        data = upload.read() if upload is not None else request.data
+        if not isinstance(data, bytes):
+            return error(400, "no_document", "send the document as the request body or as a multipart 'file'")
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (0 < len(key) <= 200):
+            return error(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters")
+        try:
+            submission = pipeline.submit(organisation_of(request), data, key)
+        except formats.DocumentTooLarge as exc:
+            return error(413, exc.code, exc.message)
+        except formats.EmptyDocument as exc:
+            return error(400, exc.code, exc.message)
+        except pipeline.IdempotencyConflict as exc:
+            return error(409, "idempotency_conflict", str(exc))
+        body = DocumentSerializer(submission.document, context=self.context(request)).data
+        if submission.error is not None:
+            return error(
+                422 if submission.error.code != "unsupported_format" else 415,
+                submission.error.code,
+                submission.error.message,
+                document_id=str(submission.document.id),
+                status="rejected",
+            )
+        return Response(body, status=202 if submission.created else 200)
+
+    @extend_schema(
+        summary="List documents sent or received",
+        parameters=[
+            OpenApiParameter("direction", str, enum=["sent", "received"]),
+            OpenApiParameter("status", str, enum=[s.value for s in Status]),
+            OpenApiParameter("since", OpenApiTypes.DATETIME),
+        ],
+        responses={200: DocumentSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        direction = request.query_params.get("direction")
+        if direction not in {None, "sent", "received"}:
+            return error(400, "invalid_parameter", "direction must be 'sent' or 'received'")
+        state = request.query_params.get("status")
+        if state is not None and state not in {s.value for s in Status}:
+            return error(400, "invalid_parameter", f"unknown status {state!r}")
+        since = request.query_params.get("since")
+        since_dt = parse_datetime(since) if since else None
+        if since and since_dt is None:
+            return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
+        queryset = selectors.list_documents(organisation_of(request), direction, state, since_dt)
+        paginator = self.paginator
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            from rest_framework.pagination import PageNumberPagination
+
+            self._paginator = PageNumberPagination()
+        return self._paginator
+
+
+class DocumentDetailView(ApiView):
+    @extend_schema(
+        summary="A document with its timeline and validation report", responses={200: DocumentDetailSerializer}
+    )
+    def get(self, request: Request, document_id) -> Response:
+        document = self.get_document(request, document_id)
+        return Response(DocumentDetailSerializer(document, context=self.context(request)).data)
+
+
+class DocumentContentView(ApiView):
+    @extend_schema(
+        summary="The document's content: the original, a rendition, or a PDF",
+        parameters=[OpenApiParameter("format", str, enum=["original", "ubl", "cii", "edifact", "pdf"])],
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, document_id) -> HttpResponse | Response:
+        document = self.get_document(request, document_id)
+        wanted = request.query_params.get("format", "original")
+        if wanted not in {"original", "ubl", "cii", "edifact", "pdf"}:
+            return error(400, "invalid_parameter", "format must be original, ubl, cii, edifact or pdf")
+        store = payload_store()
+        original = store.get(str(document.id), pipeline.ORIGINAL)
+        if wanted == "original":
+            data, content_type = original, CONTENT_TYPES.get(document.original_syntax, "application/octet-stream")
+        elif document.status == Status.REJECTED:
+            return error(409, "document_rejected", "a rejected document has no renditions; fetch the original")
+        elif wanted == "pdf":
+            data, content_type = pipeline.render_pdf_for(original), "application/pdf"
+        elif store.exists(str(document.id), pipeline.rendition_kind(wanted)):
+            data, content_type = store.get(str(document.id), pipeline.rendition_kind(wanted)), CONTENT_TYPES[wanted]
+        else:
+            try:
+                data = formats.convert(original, wanted).data
+            except formats.FormatError as exc:
+                return error(422, exc.code, exc.message)
+            content_type = CONTENT_TYPES[wanted]
+        response = HttpResponse(data, content_type=content_type)
+        extension = {"pdf": "pdf", "edifact": "edi"}.get(wanted, "xml" if wanted != "original" else "bin")
+        response["Content-Disposition"] = f'attachment; filename="{document.number or document.id}.{extension}"'
+        return response
+
+
+class InboxView(ApiView):
+    @extend_schema(
+        summary="Documents delivered to the caller's inbox and not yet acknowledged",
+        responses={200: DocumentSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        organisation = organisation_of(request)
+        profile = partners.receive_profile(organisation)
+        items = []
+        for document in selectors.inbox(organisation)[:200]:
+            body = DocumentSerializer(document, context=self.context(request)).data
+            body["content_url"] = request.build_absolute_uri(
+                f"/api/v1/documents/{document.id}/content?format="
+                f"{document.target_format if profile.format != 'original' else 'original'}"
+            )
+            items.append(body)
+        return Response({"count": len(items), "results": items})
+
+
+class InboxAckView(ApiView):
+    @extend_schema(summary="Mark an inbox document as fetched", request=None, responses={200: DocumentSerializer})
+    def post(self, request: Request, document_id) -> Response:
+        organisation = organisation_of(request)
+        document = self.get_document(request, document_id)
+        if document.recipient_id != organisation or document.status not in {Status.DELIVERED, Status.ACKNOWLEDGED}:
+            raise NotFound("no such document in your inbox")
+        document = pipeline.acknowledge(document.id, organisation)
+        return Response(DocumentSerializer(document, context=self.context(request)).data)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("documents", api.DocumentsView.as_view(), name="api-documents"),
+    path("documents/<uuid:document_id>", api.DocumentDetailView.as_view(), name="api-document"),
+    path("documents/<uuid:document_id>/content", api.DocumentContentView.as_view(), name="api-document-content"),
+    path("inbox", api.InboxView.as_view(), name="api-inbox"),
+    path("inbox/<uuid:document_id>/ack", api.InboxAckView.as_view(), name="api-inbox-ack"),
+]
