@@ -146,6 +146,8 @@ class DocumentsView(ApiView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
         data = upload.read() if upload is not None else request.data
+        if not data:
+            data = b""  # DRF does not run parsers for an empty body
         if not isinstance(data, bytes):
             return error(400, "no_document", "send the document as the request body or as a multipart 'file'")
         key = request.headers.get("Idempotency-Key")

@@ -47,6 +47,8 @@ class HasWriteScope(permissions.BasePermission):
     message = "this API token is read-only; writing needs a token with the write scope"
 
     def has_permission(self, request, view) -> bool:
+        if not getattr(request.user, "is_authenticated", False):
+            return False  # DRF answers 401 with the WWW-Authenticate header
         if request.method in permissions.SAFE_METHODS:
             return True
         return getattr(request.user, "scope", None) == "write"

@@ -16,6 +16,7 @@ DEMO_ORGANISATIONS = [
         "identifiers": [("0007", "5567321707"), ("0088", "7300010000001"), ("9955", "SE556732170701")],
         "users": [{"username": "alice", "email": "alice@acme.example", "password": "acme-demo-2026"}],
         "token": "pgr_demo_acme_3f9c1d2e7b8a4c6d",
+        "receive": {"format": "ubl", "channel": "inbox"},
     },
     {
         "name": "Nordic Retail AS",
@@ -23,6 +24,7 @@ DEMO_ORGANISATIONS = [
         "identifiers": [("0192", "987654325"), ("0088", "7080000000006"), ("9908", "NO987654325MVA")],
         "users": [{"username": "bob", "email": "bob@nordic.example", "password": "nordic-demo-2026"}],
         "token": "pgr_demo_nordic_8e2b7c4a1f5d9e3b",
+        "receive": {"format": "cii", "channel": "inbox"},
     },
 ]
 DEMO_OPERATOR = {
@@ -44,6 +46,7 @@ class Command(BaseCommand):
             for user in spec["users"]:
                 partners.ensure_member(org.id, user["username"], user["password"], email=user["email"])
             token = partners.issue_api_token(org.id, "demo", scope="write", plain=spec["token"])
+            profile = partners.set_receive_preferences(org.id, **spec["receive"])
             output.append(
                 {
                     "organisation": org.name,
@@ -51,6 +54,7 @@ class Command(BaseCommand):
                     "identifiers": [{"scheme": i.scheme, "value": i.value} for i in partners.list_identifiers(org.id)],
                     "users": [{"username": u["username"], "password": u["password"]} for u in spec["users"]],
                     "api_tokens": [{"name": token.name, "scope": token.scope, "token": token.plain}],
+                    "receives": {"format": profile.format, "channel": profile.channel},
                 }
             )
         operator_org = partners.ensure_organisation("Network Operations", "operations")

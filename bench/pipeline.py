@@ -1,0 +1,152 @@
+"""Exchange pipeline benchmark on this machine's real services.
+
+Starts gunicorn (the API, over HTTP on loopback) and a Celery worker on RabbitMQ, submits N invoices
+from one organisation to another (UBL in, CII out, inbox channel) from C concurrent clients, and prints
+submit latency p50/p99 and documents per second end to end (first submit to last delivery).
+
+    python bench/pipeline.py [--documents 300] [--clients 4] [--web-workers 2] [--concurrency 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from _setup import ROOT, percentile, setup_django
+
+QUEUE = "pagero-bench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--documents", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+    args = parser.parse_args()
+    setup_django()
+    sys.path.insert(0, str(ROOT))
+
+    from pagero.documents.models import Document, DocumentEvent
+    from pagero.partners import public as partners
+    from tests.exchange.factory import document
+
+    DocumentEvent.objects.all().delete()
+    Document.objects.all().delete()
+    sender = partners.ensure_organisation("Bench Sender", "bench-sender")
+    partners.add_identifier(sender.id, "0007", "5567321707")
+    recipient = partners.ensure_organisation("Bench Recipient", "bench-recipient")
+    partners.add_identifier(recipient.id, "0192", "987654325")
+    partners.set_receive_preferences(recipient.id, format="cii", channel="inbox")
+    token = partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
+
+    env = {
+        **os.environ,
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+        "SUBMISSION_RATE": "100000/min",
+        "PAYLOAD_STORE": "database",
+    }
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pagero.wsgi",
+            "--bind",
+            "127.0.0.1:8765",
+            "--workers",
+            str(args.web_workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pagero",
+            "worker",
+            "-Q",
+            QUEUE,
+            "-c",
+            str(args.concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        bodies = [document("ubl", number=f"BENCH-{n}") for n in range(args.documents)]
+
+        def submit(body: bytes) -> float:
+            request = urllib.request.Request(
+                "http://127.0.0.1:8765/api/v1/documents",
+                data=body,
+                method="POST",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 202, response.status
+            return time.perf_counter() - started
+
+        submit(document("ubl", number="WARMUP"))  # first request loads the app in each process
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            latencies = list(pool.map(submit, bodies))
+        submitted = time.perf_counter() - started
+        numbers = [f"BENCH-{n}" for n in range(args.documents)]
+        while Document.objects.filter(number__in=numbers, status="delivered").count() < args.documents:
+            failed = (
+                Document.objects.filter(number__in=numbers)
+                .exclude(status__in=["received", "validated", "routed", "converted", "delivered"])
+                .count()
+            )
+            if failed:
+                sys.exit(f"{failed} documents did not make it; see their status_reason")
+            if time.perf_counter() - started > 900:
+                sys.exit("timed out waiting for deliveries")
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+    finally:
+        for process in (web, worker):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    ms = [x * 1000 for x in latencies]
+    print(
+        f"{args.documents} invoices (UBL in, CII out, inbox), {args.clients} clients, {args.web_workers} web "
+        f"workers, {args.concurrency} Celery processes; PostgreSQL, RabbitMQ on this machine (2 cores)"
+    )
+    print(
+        f"submit latency: p50 {percentile(ms, 50):.1f} ms  p99 {percentile(ms, 99):.1f} ms  "
+        f"({args.documents / submitted:.0f} submissions/s)"
+    )
+    print(
+        f"end to end: {args.documents / elapsed:.1f} documents/s (submit -> validated -> routed -> converted -> "
+        f"delivered), {elapsed:.1f} s in all"
+    )
+
+
+if __name__ == "__main__":
+    main()
