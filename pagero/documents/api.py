@@ -276,3 +276,29 @@ class InboxAckView(ApiView):
             raise NotFound("no such document in your inbox")
         document = pipeline.acknowledge(document.id, organisation)
         return Response(DocumentSerializer(document, context=self.context(request)).data)
+
+
+class DirectoryView(ApiView):
+    """Participant directory look-up: who receives on an identifier, and in what format."""
+
+    @extend_schema(
+        summary="Who receives on an identifier",
+        parameters=[OpenApiParameter("scheme", str, required=True), OpenApiParameter("value", str, required=True)],
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        scheme, value = request.query_params.get("scheme"), request.query_params.get("value")
+        if not scheme or not value:
+            return error(400, "invalid_parameter", "give both scheme and value, e.g. ?scheme=0192&value=987654325")
+        found = partners.find_organisation_by_identifier(scheme, value)
+        if found is None:
+            return error(404, "not_found", f"no organisation receives on {scheme}:{value}")
+        profile = partners.receive_profile(found.id)
+        # The channel's address (webhook URL, e-mail) is the recipient's business: only the format is public.
+        return Response(
+            {
+                "organisation": found.name,
+                "identifier": {"scheme": scheme, "value": value},
+                "receive_format": profile.format,
+            }
+        )

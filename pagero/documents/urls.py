@@ -7,5 +7,6 @@ urlpatterns = [
     path("documents/<uuid:document_id>", api.DocumentDetailView.as_view(), name="api-document"),
     path("documents/<uuid:document_id>/content", api.DocumentContentView.as_view(), name="api-document-content"),
     path("inbox", api.InboxView.as_view(), name="api-inbox"),
+    path("directory", api.DirectoryView.as_view(), name="api-directory"),
     path("inbox/<uuid:document_id>/ack", api.InboxAckView.as_view(), name="api-inbox-ack"),
 ]

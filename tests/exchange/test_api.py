@@ -186,3 +186,20 @@ def test_an_outsider_sees_nothing_of_others_documents(acme, nordic, outsider):
 def test_unknown_or_malformed_ids_are_404(acme):
     json_error(acme.get("/api/v1/documents/00000000-0000-0000-0000-000000000000"), 404, "not_found")
     assert acme.get("/api/v1/documents/not-a-uuid").status_code == 404
+
+
+def test_directory_lookup(acme, nordic):
+    from pagero.partners import public as partners
+
+    partners.set_receive_preferences(
+        nordic.id, format="cii", channel="webhook", webhook_url="https://n.example/h", webhook_secret="x"
+    )
+    found = acme.get("/api/v1/directory", scheme="0192", value="987 654 325").json()
+    assert found == {
+        "organisation": "Nordic Retail AS",
+        "identifier": {"scheme": "0192", "value": "987 654 325"},
+        "receive_format": "cii",
+    }
+    assert "n.example" not in str(found)
+    json_error(acme.get("/api/v1/directory", scheme="0192", value="1"), 404, "not_found")
+    json_error(acme.get("/api/v1/directory", scheme="0192"), 400, "invalid_parameter")
