@@ -47,6 +47,8 @@ install_missing() {
   local wanted=()
   [[ -x "$PG_BIN/postgres" ]] || port_open "$PG_PORT" || wanted+=(postgresql-15 postgresql-client-15)
   [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || port_open "$AMQP_PORT" || wanted+=(rabbitmq-server)
+  # Browser tests drive Debian's Chromium with Playwright (no browser download).
+  [[ -x /usr/bin/chromium ]] || wanted+=(chromium)
   if ! port_open "$CQL_PORT"; then
     [[ -x "$JAVA17" ]] || wanted+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || wanted+=(maven)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    path("admin/pipeline/", include("pagero.documents.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pagero.documents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from .pdf import render_pdf
 from .webhook import WebhookResult, post, signature
 
-__all__ = ["DeliveryOutcome", "Parcel", "WebhookResult", "deliver", "render_pdf", "signature"]
+__all__ = ["DeliveryOutcome", "Parcel", "WebhookResult", "deliver", "render_pdf", "send_test_event", "signature"]
 
 CONTENT_TYPES = {
     "ubl": "application/xml",
@@ -83,3 +83,16 @@ def deliver(
             return DeliveryOutcome(False, True, f"e-mail to {email}: {type(exc).__name__}: {exc}")
         return DeliveryOutcome(True, False, f"e-mailed to {email}")
     return DeliveryOutcome(False, False, f"unknown channel {channel!r}")
+
+
+def send_test_event(url: str, secret: str) -> DeliveryOutcome:
+    """A signed `test` event, so a recipient can check its endpoint and signature verification."""
+    body = b'{"event": "test", "message": "webhook test from the e-document network"}'
+    result = post(
+        url,
+        secret,
+        body,
+        {"Content-Type": "application/json", "X-Event": "test"},
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+    )
+    return DeliveryOutcome(result.ok, result.retryable, result.detail)

@@ -97,3 +97,51 @@ class PayloadRecordAdmin(admin.ModelAdmin):
     list_display = ["document_id", "kind", "size", "sha256", "written_at"]
     search_fields = ["document_id"]
     exclude = ["data"]
+
+
+def queue_depths() -> dict[str, object]:
+    """Messages waiting per queue, asked from the broker (passive declare: creates nothing)."""
+    from django.conf import settings
+
+    from pagero.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"(eager mode)": "tasks run inline"}
+    depths: dict[str, object] = {}
+    try:
+        with app.connection_for_read() as connection:
+            channel = connection.default_channel
+            for queue in (settings.CELERY_TASK_DEFAULT_QUEUE,):
+                try:
+                    depths[queue] = channel.queue_declare(queue=queue, passive=True).message_count
+                except Exception as exc:  # the queue does not exist yet
+                    depths[queue] = f"unknown ({type(exc).__name__})"
+    except Exception as exc:
+        depths["broker"] = f"unreachable: {exc}"
+    return depths
+
+
+def pipeline_overview(request):
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.template.response import TemplateResponse
+    from django.utils import timezone
+
+    hour_ago = timezone.now() - timedelta(hours=1)
+    failures = (
+        DocumentEvent.objects.filter(
+            at__gte=hour_ago,
+            kind__in=["rejected", "undeliverable", "conversion_failed", "delivery_failed", "delivery_attempt_failed"],
+        )
+        .select_related("document")
+        .order_by("-at")[:100]
+    )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Pipeline overview",
+        "per_status": Document.objects.values("status").annotate(n=Count("id")).order_by("status"),
+        "queues": queue_depths(),
+        "failures": failures,
+    }
+    return TemplateResponse(request, "admin/documents/pipeline_overview.html", context)

@@ -25,8 +25,23 @@ from .payloads.registry import (
     payload_store,
     register_payload_store,
 )
+from .portal_queries import (
+    DocumentDetail,
+    DocumentPage,
+    DocumentSummary,
+    TimelineEvent,
+    document_content,
+    document_detail,
+    document_page,
+    needing_attention,
+    status_counts,
+    submit_document,
+)
 
 __all__ = [
+    "DocumentDetail",
+    "DocumentPage",
+    "DocumentSummary",
     "PayloadCorrupted",
     "PayloadError",
     "PayloadNotFound",
@@ -34,10 +49,17 @@ __all__ = [
     "PayloadStore",
     "PayloadStoreUnavailable",
     "StoredPayload",
+    "TimelineEvent",
     "cassandra_payload_store",
     "create_cassandra_schema",
     "database_payload_store",
+    "document_content",
+    "document_detail",
+    "document_page",
+    "needing_attention",
     "payload_store",
     "register_payload_store",
     "sha256_hex",
+    "status_counts",
+    "submit_document",
 ]

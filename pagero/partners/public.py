@@ -233,6 +233,35 @@ def issue_api_token(
     return IssuedToken(id=token.pk, name=name, scope=scope, prefix=token.prefix, plain=plain)
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    created_at: object
+    last_used_at: object
+    revoked: bool
+
+
+def list_api_tokens(organisation_id: int) -> list[TokenInfo]:
+    return [
+        TokenInfo(t.pk, t.name, t.prefix, t.scope, t.created_at, t.last_used_at, t.revoked_at is not None)
+        for t in ApiToken.objects.filter(organisation_id=organisation_id).order_by("-created_at")
+    ]
+
+
+def rotate_webhook_secret(organisation_id: int) -> str:
+    """A new random webhook secret; the old one stops verifying at once."""
+    secret = secrets.token_urlsafe(32)
+    Organisation.objects.filter(pk=organisation_id).update(webhook_secret=secret)
+    return secret
+
+
+def organisation_names(ids: set[int]) -> dict[int, str]:
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def revoke_api_token(organisation_id: int, token_id: int) -> bool:
     updated = ApiToken.objects.filter(pk=token_id, organisation_id=organisation_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

@@ -1,14 +1,312 @@
-"""Portal pages. Views are thin: they ask the contexts' public modules and render."""
+"""Portal pages. Views are thin: they ask the contexts' public modules and render.
 
+Every page is scoped to the signed-in user's organisation; a document of another organisation is 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from pagero.delivery import public as delivery
+from pagero.documents import public as documents
+from pagero.formats import public as formats
 from pagero.partners import public as partners
 
+STATUSES = [
+    "received",
+    "validated",
+    "routed",
+    "converted",
+    "delivered",
+    "acknowledged",
+    "rejected",
+    "undeliverable",
+    "failed",
+    "delivery_failed",
+]
+ATTENTION = {"rejected", "undeliverable", "failed", "delivery_failed"}
 
-@login_required
+
+def member_view(view):
+    """Login required, and the user must belong to an organisation (request.organisation)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        organisation = partners.organisation_for_user(request.user)
+        if organisation is None:
+            return render(request, "portal/no_organisation.html", status=403)
+        request.organisation = organisation
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def with_names(items: list[documents.DocumentSummary]) -> list[tuple[documents.DocumentSummary, str]]:
+    names = partners.organisation_names({i.partner_id for i in items if i.partner_id})
+    return [(item, names.get(item.partner_id, "—")) for item in items]
+
+
+@member_view
 def home(request: HttpRequest) -> HttpResponse:
-    organisation = partners.organisation_for_user(request.user)
-    identifiers = partners.list_identifiers(organisation.id) if organisation else []
-    return render(request, "portal/home.html", {"organisation": organisation, "identifiers": identifiers})
+    org = request.organisation
+    counts = documents.status_counts(org.id)
+    largest = max([1, *counts["sent"].values(), *counts["received"].values()])
+    chart = {
+        direction: [
+            (status, counts[direction].get(status, 0), 100 * counts[direction].get(status, 0) // largest)
+            for status in STATUSES
+            if counts[direction].get(status)
+        ]
+        for direction in ("sent", "received")
+    }
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "organisation": org,
+            "chart": chart,
+            "totals": {d: sum(counts[d].values()) for d in counts},
+            "attention": with_names(documents.needing_attention(org.id)),
+            "identifiers": partners.list_identifiers(org.id),
+        },
+    )
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@member_view
+def document_list(request: HttpRequest, direction: str) -> HttpResponse:
+    org, q = request.organisation, request.GET
+    partner = q.get("partner")
+    sort = q.get("sort", "-created")
+    page = documents.document_page(
+        org.id,
+        direction,
+        status=q.get("status") or None,
+        partner_id=int(partner) if partner and partner.isdigit() else None,
+        document_type=q.get("type") or None,
+        date_from=_date(q.get("from")),
+        date_to=_date(q.get("to")),
+        search=q.get("q") or None,
+        sort=sort,
+        page=int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1,
+    )
+    query = q.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(
+        request,
+        "portal/documents.html",
+        {
+            "direction": direction,
+            "title": _("Sent") if direction == "sent" else _("Received"),
+            "page": page,
+            "rows": with_names(page.items),
+            "statuses": STATUSES,
+            "filters": q,
+            "sort": sort,
+            "query": query.urlencode(),
+            "partners": partners.organisation_names({i.partner_id for i in page.items if i.partner_id}),
+        },
+    )
+
+
+@member_view
+def document_detail(request: HttpRequest, document_id) -> HttpResponse:
+    detail = documents.document_detail(request.organisation.id, document_id)
+    if detail is None:
+        raise Http404("no such document")
+    invoice = None
+    content = documents.document_content(request.organisation.id, document_id, "original")
+    if content and detail.summary.document_type in {"invoice", "credit_note"} and detail.summary.status != "rejected":
+        try:
+            invoice = formats.parse(content[0]).invoice
+        except formats.FormatError:
+            invoice = None
+    partner = partners.organisation_names({detail.summary.partner_id} - {None}).get(detail.summary.partner_id)
+    return render(
+        request,
+        "portal/document.html",
+        {
+            "doc": detail.summary,
+            "events": detail.events,
+            "report": detail.validation_report,
+            "renditions": detail.renditions,
+            "invoice": invoice,
+            "partner": partner,
+            "in_flight": detail.summary.status in {"received", "validated", "routed", "converted"},
+        },
+    )
+
+
+@member_view
+def document_status(request: HttpRequest, document_id) -> JsonResponse:
+    detail = documents.document_detail(request.organisation.id, document_id)
+    if detail is None:
+        raise Http404("no such document")
+    return JsonResponse(
+        {
+            "id": detail.summary.id,
+            "status": detail.summary.status,
+            "reason": detail.summary.status_reason,
+            "timeline": [{"kind": e.kind, "at": e.at.isoformat()} for e in detail.events],
+        }
+    )
+
+
+@member_view
+def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
+    if fmt not in {"original", "ubl", "cii", "edifact", "pdf"}:
+        raise Http404("unknown format")
+    try:
+        content = documents.document_content(request.organisation.id, document_id, fmt)
+    except formats.FormatError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:document", document_id=document_id)
+    if content is None:
+        raise Http404("no such document")
+    data, content_type = content
+    extension = {"pdf": "pdf", "edifact": "edi"}.get(fmt, "xml")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document_id}-{fmt}.{extension}"'
+    return response
+
+
+@member_view
+def send(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/send.html", {})
+
+
+def _upload(request: HttpRequest) -> bytes | None:
+    upload = request.FILES.get("file")
+    return upload.read() if upload is not None else None
+
+
+@require_POST
+@member_view
+def send_check(request: HttpRequest) -> JsonResponse:
+    """Detect and validate one file at once, before the user confirms it."""
+    data = _upload(request)
+    if data is None:
+        return JsonResponse({"ok": False, "error": _("No file was uploaded.")}, status=400)
+    try:
+        report = formats.validate(data)
+    except formats.FormatError as exc:
+        return JsonResponse({"ok": False, "error": exc.message, "findings": []})
+    findings = [
+        {"rule": f.rule_id, "severity": f.severity, "term": f.term, "message": f.message} for f in report.findings
+    ]
+    return JsonResponse(
+        {
+            "ok": report.valid,
+            "syntax": report.syntax,
+            "document_type": report.document_type,
+            "rule_sets": report.rule_sets,
+            "findings": findings,
+            "summary": _("valid") if report.valid else _("%(n)d problem(s)") % {"n": len(report.fatal)},
+        }
+    )
+
+
+@require_POST
+@member_view
+def send_submit(request: HttpRequest) -> JsonResponse:
+    data = _upload(request)
+    if data is None:
+        return JsonResponse({"ok": False, "error": _("No file was uploaded.")}, status=400)
+    try:
+        document_id, status, reason = documents.submit_document(request.organisation.id, data)
+    except formats.FormatError as exc:
+        return JsonResponse({"ok": False, "error": exc.message}, status=400)
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": document_id,
+            "status": status,
+            "reason": reason,
+            "url": f"/documents/{document_id}/",
+            "status_url": f"/documents/{document_id}/status.json",
+        }
+    )
+
+
+@member_view
+def settings_page(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    new_token = request.session.pop("new_token", None)
+    new_secret = request.session.pop("new_secret", None)
+    return render(
+        request,
+        "portal/settings.html",
+        {
+            "profile": partners.receive_profile(org.id),
+            "tokens": partners.list_api_tokens(org.id),
+            "identifiers": partners.list_identifiers(org.id),
+            "new_token": new_token,
+            "new_secret": new_secret,
+            "formats": [
+                ("original", _("as received")),
+                ("ubl", "UBL 2.1"),
+                ("cii", "UN/CEFACT CII"),
+                ("edifact", "EDIFACT"),
+            ],
+            "channels": [("inbox", _("API inbox")), ("webhook", _("signed webhook")), ("email", _("e-mail with PDF"))],
+        },
+    )
+
+
+@require_POST
+@member_view
+def settings_action(request: HttpRequest, action: str) -> HttpResponse:
+    org, post = request.organisation, request.POST
+    try:
+        if action == "receive":
+            partners.set_receive_preferences(
+                org.id,
+                format=post.get("format"),
+                channel=post.get("channel"),
+                webhook_url=post.get("webhook_url", ""),
+                email=post.get("email", ""),
+            )
+            messages.success(request, _("Receive preferences saved."))
+        elif action == "rotate-secret":
+            request.session["new_secret"] = partners.rotate_webhook_secret(org.id)
+            messages.success(request, _("A new webhook secret was made. Copy it now: it is shown once."))
+        elif action == "test-event":
+            profile = partners.receive_profile(org.id)
+            if not (profile.webhook_url and profile.webhook_secret):
+                raise ValueError(_("Set a webhook URL and a secret first."))
+            outcome = delivery.send_test_event(profile.webhook_url, profile.webhook_secret)
+            (messages.success if outcome.delivered else messages.error)(
+                request, _("Test event: %(detail)s") % {"detail": outcome.detail}
+            )
+        elif action == "token":
+            scope = post.get("scope", "read")
+            issued = partners.issue_api_token(org.id, post.get("name") or "portal", scope=scope)
+            request.session["new_token"] = issued.plain
+            messages.success(request, _("API token created. Copy it now: it is shown once."))
+        elif action == "revoke":
+            partners.revoke_api_token(org.id, int(post.get("token_id", "0")))
+            messages.success(request, _("API token revoked."))
+        elif action == "identifier":
+            partners.add_identifier(org.id, post.get("scheme", ""), post.get("value", ""))
+            messages.success(request, _("Identifier added."))
+        else:
+            raise Http404("unknown settings action")
+    except (ValueError, partners.IdentifierTaken) as exc:
+        messages.error(request, str(exc))
+    return redirect("portal:settings")

@@ -1,0 +1,178 @@
+"""Read and write operations the portal needs, returning plain dataclasses (re-exported by public.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from . import pipeline, selectors
+from .lifecycle import NEEDS_ATTENTION
+from .models import Document
+from .payloads.registry import payload_store
+
+SORTABLE = {
+    "created": "created_at",
+    "number": "number",
+    "status": "status",
+    "amount": "payable_amount",
+    "issued": "issue_date",
+}
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: str
+    number: str
+    document_type: str
+    status: str
+    status_reason: str
+    direction: str  # sent | received
+    partner_id: int | None
+    created_at: datetime
+    issue_date: date | None
+    currency: str
+    payable_amount: Decimal | None
+    original_syntax: str
+    target_format: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    kind: str
+    status: str
+    at: datetime
+    detail: dict
+
+
+@dataclass(frozen=True)
+class DocumentDetail:
+    summary: DocumentSummary
+    events: list[TimelineEvent]
+    validation_report: dict | None
+    renditions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    items: list[DocumentSummary]
+    total: int
+    page: int
+    pages: int
+
+
+def _summary(document: Document, organisation_id: int) -> DocumentSummary:
+    sent = document.sender_id == organisation_id
+    return DocumentSummary(
+        id=str(document.id),
+        number=document.number,
+        document_type=document.document_type,
+        status=document.status,
+        status_reason=document.status_reason,
+        direction="sent" if sent else "received",
+        partner_id=document.recipient_id if sent else document.sender_id,
+        created_at=document.created_at,
+        issue_date=document.issue_date,
+        currency=document.currency,
+        payable_amount=document.payable_amount,
+        original_syntax=document.original_syntax,
+        target_format=document.target_format,
+        channel=document.channel,
+    )
+
+
+def document_page(
+    organisation_id: int,
+    direction: str,
+    *,
+    status: str | None = None,
+    partner_id: int | None = None,
+    document_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str | None = None,
+    sort: str = "-created",
+    page: int = 1,
+    per_page: int = 25,
+) -> DocumentPage:
+    queryset = selectors.list_documents(organisation_id, direction, status)
+    if partner_id:
+        queryset = (
+            queryset.filter(recipient_id=partner_id) if direction == "sent" else queryset.filter(sender_id=partner_id)
+        )
+    if document_type:
+        queryset = queryset.filter(document_type=document_type)
+    if date_from:
+        queryset = queryset.filter(created_at__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(created_at__date__lte=date_to)
+    if search:
+        queryset = queryset.filter(number__icontains=search)
+    key = SORTABLE.get(sort.lstrip("-"), "created_at")
+    queryset = queryset.order_by(("-" if sort.startswith("-") else "") + key, "-created_at")
+    paginator = Paginator(queryset, per_page)
+    current = paginator.get_page(page)
+    return DocumentPage(
+        [_summary(d, organisation_id) for d in current.object_list],
+        paginator.count,
+        current.number,
+        paginator.num_pages,
+    )
+
+
+def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
+    try:
+        document = selectors.visible_to(organisation_id).get(pk=document_id)
+    except (Document.DoesNotExist, ValueError, Exception):
+        return None
+    events = [TimelineEvent(e.kind, e.status, e.at, e.detail) for e in document.events.all()]
+    store = payload_store()
+    renditions = [fmt for fmt in ("ubl", "cii", "edifact") if store.exists(str(document.id), f"rendition:{fmt}")]
+    return DocumentDetail(_summary(document, organisation_id), events, document.validation_report, renditions)
+
+
+def document_content(organisation_id: int, document_id, fmt: str) -> tuple[bytes, str] | None:
+    """(bytes, content type) of the original, a rendition or the PDF; None if not visible."""
+    from pagero.formats import public as formats
+
+    detail = document_detail(organisation_id, document_id)
+    if detail is None:
+        return None
+    store = payload_store()
+    original = store.get(detail.summary.id, pipeline.ORIGINAL)
+    if fmt == "original":
+        return original, "application/xml" if original.lstrip().startswith(b"<") else "application/octet-stream"
+    if fmt == "pdf":
+        return pipeline.render_pdf_for(original), "application/pdf"
+    if store.exists(detail.summary.id, pipeline.rendition_kind(fmt)):
+        data = store.get(detail.summary.id, pipeline.rendition_kind(fmt))
+    else:
+        data = formats.convert(original, fmt).data
+    return data, "application/edifact" if fmt == "edifact" else "application/xml"
+
+
+def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, int]]:
+    """{"sent": {status: n}, "received": {status: n}} for documents created in the last `days` days."""
+    since = timezone.now() - timedelta(days=days)
+    out: dict[str, dict[str, int]] = {"sent": {}, "received": {}}
+    for direction, condition in (("sent", Q(sender_id=organisation_id)), ("received", Q(recipient_id=organisation_id))):
+        rows = Document.objects.filter(condition, created_at__gte=since).values("status").annotate(n=Count("id"))
+        out[direction] = {row["status"]: row["n"] for row in rows}
+    return out
+
+
+def needing_attention(organisation_id: int, limit: int = 10) -> list[DocumentSummary]:
+    queryset = selectors.visible_to(organisation_id).filter(status__in=[s.value for s in NEEDS_ATTENTION])
+    return [_summary(d, organisation_id) for d in queryset.order_by("-updated_at")[:limit]]
+
+
+def submit_document(organisation_id: int, data: bytes) -> tuple[str, str, str]:
+    """Submit from the portal: (document id, status, reason)."""
+    submission = pipeline.submit(organisation_id, data)
+    document = submission.document
+    return str(document.id), document.status, document.status_reason
