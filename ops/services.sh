@@ -141,7 +141,7 @@ assemble_cassandra() {
   local lib; lib="$(cassandra_lib)"
   if [[ -f "$lib/cassandra-all-$CASSANDRA_VERSION.jar" ]]; then return; fi
   log "cassandra: copying cassandra-all $CASSANDRA_VERSION and its runtime dependencies from Maven Central"
-  mvn -q -B -f "$ROOT/ops/cassandra/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -Dstyle.color=never -f "$ROOT/ops/cassandra/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$lib" >&2
 }
 
@@ -150,10 +150,13 @@ start_cassandra() {
   assemble_cassandra
   local dir; dir="$(cassandra_dir)"
   mkdir -p "$dir/conf" "$dir/data" "$dir/logs" "$dir/tmp"
+  # The main instance keeps the yaml's cluster name (existing data checks it); extra instances get their own.
+  local cluster="pagero-local"
+  [[ "$CASSANDRA_NAME" == "cassandra" ]] || cluster="pagero-$CASSANDRA_NAME"
   sed -e "s/^native_transport_port: .*/native_transport_port: $CQL_PORT/" \
       -e "s/^storage_port: .*/storage_port: $STORAGE_PORT/" \
       -e "s/127.0.0.1:7000/127.0.0.1:$STORAGE_PORT/" \
-      -e "s/^cluster_name: .*/cluster_name: pagero-$CASSANDRA_NAME/" \
+      -e "s/^cluster_name: .*/cluster_name: $cluster/" \
       "$ROOT/ops/cassandra/cassandra.yaml" > "$dir/conf/cassandra.yaml"
   cp "$ROOT/ops/cassandra/logback.xml" "$dir/conf/logback.xml"
   local jvm_opts=()
