@@ -293,22 +293,22 @@ def render_pdf_for(original: bytes) -> bytes:
 
 
 # -- operations -------------------------------------------------------------------------------
-def reprocess(document_id, actor: str) -> Document:
-    """Run a rejected, undeliverable or failed document through the pipeline again."""
+def _restart(document_id, target: Status, kind: str, step: str, actor: str) -> Document:
     with transaction.atomic():
         document = locked(document_id)
-        move(document, Status.RECEIVED, "reprocessing_requested", actor=actor)
-        enqueue("validate", document.id)
+        move(document, target, kind, actor=actor)
+        enqueue(step, document.id)
     return document
+
+
+def reprocess(document_id, actor: str) -> Document:
+    """Run a rejected, undeliverable or failed document through the pipeline again."""
+    return _restart(document_id, Status.RECEIVED, "reprocessing_requested", "validate", actor)
 
 
 def redeliver(document_id, actor: str) -> Document:
     """Deliver an already converted document again (after a failed delivery, or on request)."""
-    with transaction.atomic():
-        document = locked(document_id)
-        move(document, Status.CONVERTED, "redelivery_requested", actor=actor)
-        enqueue("deliver", document.id)
-    return document
+    return _restart(document_id, Status.CONVERTED, "redelivery_requested", "deliver", actor)
 
 
 def acknowledge(document_id, recipient_id: int) -> Document:

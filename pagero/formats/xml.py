@@ -6,6 +6,8 @@ document that carries a DOCTYPE at all (no e-invoice syntax uses one; it is only
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -184,6 +186,18 @@ class XmlSource:
             raise InvalidValue(
                 f"{term} is not a date (YYYY-MM-DD): {raw!r}", path=self.path_of(element), term=term
             ) from None
+
+    def attachment(self, binary: etree._Element):
+        """BT-125: a base64 binary object element with its mimeCode and filename attributes."""
+        from .model import BinaryObject
+
+        try:
+            content = base64.b64decode("".join((binary.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidValue(
+                "BT-125 attached document is not valid base64", path=self.path_of(binary), term="BT-125"
+            ) from None
+        return BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
 
     def unused_paths(self) -> list[str]:
         """Leaf elements with content that no reader step consumed: what the model cannot hold."""

@@ -6,8 +6,6 @@ model holds is kept, anything else is reported as a warning with its path.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 
 from lxml import etree
@@ -16,7 +14,6 @@ from ..errors import ConversionWarning, InvalidValue
 from ..model import (
     Address,
     AllowanceCharge,
-    BinaryObject,
     Buyer,
     Contact,
     CreditTransfer,
@@ -202,13 +199,7 @@ class _CiiReader:
         )
         binary = src.first(doc, "ram:AttachmentBinaryObject")
         if binary is not None:
-            try:
-                content = base64.b64decode("".join((binary.text or "").split()), validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidValue(
-                    "BT-125 attached document is not valid base64", path=src.path_of(binary), term="BT-125"
-                ) from None
-            out.attachment = BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
+            out.attachment = src.attachment(binary)
         return out
 
     def seller(self, party) -> Seller:

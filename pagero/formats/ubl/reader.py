@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
 from lxml import etree
@@ -12,7 +10,6 @@ from ..errors import ConversionWarning, InvalidValue
 from ..model import (
     Address,
     AllowanceCharge,
-    BinaryObject,
     Buyer,
     Contact,
     CreditTransfer,
@@ -196,13 +193,7 @@ class _UblReader:
             doc.external_location = t(node, "cac:Attachment/cac:ExternalReference/cbc:URI")
             binary = src.first(node, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
             if binary is not None:
-                try:
-                    content = base64.b64decode("".join((binary.text or "").split()), validate=True)
-                except (binascii.Error, ValueError):
-                    raise InvalidValue(
-                        "BT-125 attached document is not valid base64", path=src.path_of(binary), term="BT-125"
-                    ) from None
-                doc.attachment = BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
+                doc.attachment = src.attachment(binary)
             inv.supporting_documents.append(doc)
 
     def seller(self, party, inv: Invoice) -> Seller:
