@@ -153,6 +153,13 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "600"))
 SUBMISSION_RATE = os.environ.get("SUBMISSION_RATE", "600/min")
 
+# --- shadow traffic ----------------------------------------------------------------------
+# Candidates run on their own queue, consumed by their own workers, so they never delay the pipeline.
+SHADOW_QUEUE = os.environ.get("SHADOW_QUEUE", "shadow")
+SHADOW_GATE_WINDOW_HOURS = float(os.environ.get("SHADOW_GATE_WINDOW_HOURS", "24"))
+SHADOW_GATE_MIN_COMPARISONS = int(os.environ.get("SHADOW_GATE_MIN_COMPARISONS", "200"))
+SHADOW_GATE_MAX_MISMATCH_UPPER = float(os.environ.get("SHADOW_GATE_MAX_MISMATCH_UPPER", "0.01"))
+
 # --- e-mail --------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("pagero.documents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("shadow.urls")),
     path("", include("pagero.portal.urls")),
 ]

@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from pagero.celery import app
 
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    settings.SHADOW_QUEUE = f"{TEST_QUEUE}-shadow"
     settings.CASSANDRA_KEYSPACE = TEST_KEYSPACE
     app.conf.task_default_queue = TEST_QUEUE
 
@@ -68,6 +69,7 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=_test_database_url(),
         CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
+        SHADOW_QUEUE=f"{TEST_QUEUE}-shadow",
         CASSANDRA_KEYSPACE=TEST_KEYSPACE,
         PYTHONUNBUFFERED="1",
     )
@@ -97,7 +99,7 @@ class WorkerProcess:
                 "pagero",
                 "worker",
                 "-Q",
-                TEST_QUEUE,
+                f"{TEST_QUEUE},{TEST_QUEUE}-shadow",
                 "-c",
                 str(self.concurrency),
                 "--pool",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from pagero.delivery import public as delivery
 from pagero.formats import public as formats
 from pagero.partners import public as partners
 from pagero.routing import public as routing
+from shadow import public as shadow
 
 from .lifecycle import IN_FLIGHT, Status, check_transition
 from .models import Document, DocumentEvent
@@ -218,8 +220,19 @@ def convert_step(document_id) -> None:
             if document.target_format == document.original_syntax:
                 rendition = original
             else:
+                started = time.perf_counter()
                 conversion = formats.convert(original, document.target_format)
                 rendition, warnings = conversion.data, [str(w) for w in conversion.warnings]
+                # Shadow traffic: a candidate implementation converts the same input later, off this path.
+                shadow.observe(
+                    "formats.convert",
+                    tenant_id=document.recipient_id,
+                    input_ref=f"{document.id}:original",
+                    payload=original,
+                    params={"target": document.target_format},
+                    control_output=rendition,
+                    control_ms=(time.perf_counter() - started) * 1000,
+                )
             store.put(str(document.id), rendition_kind(document.target_format), rendition)
             if document.channel == "email":
                 store.put(str(document.id), rendition_kind("pdf"), render_pdf_for(original))

@@ -13,7 +13,7 @@ from . import conversion
 from .conversion import SYNTAXES, Conversion, ParsedDocument
 from .detect import Detected
 from .errors import ConversionWarning, DocumentTooLarge, EmptyDocument, FormatError, NotLossless
-from .model import Invoice
+from .model import Invoice, diff_models
 from .validation.report import Finding, ValidationReport
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "ValidationReport",
     "convert",
     "detect",
+    "diff_models",
     "parse",
     "validate",
     "write",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hashlib
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -32,8 +32,9 @@ def d(value: date | None) -> str | None:
 def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     writer = _EdifactWriter(inv)
     body = writer.message()
-    # Control references are the interchange's own (alphanumeric); the invoice number travels in BGM.
-    reference = hashlib.sha1((inv.number or "").encode()).hexdigest()[:14].upper()
+    # Control references identify this interchange: unique every time (receivers detect duplicates by them);
+    # the invoice number travels in BGM.
+    reference = uuid.uuid4().hex[:14].upper()
     sender = inv.seller.electronic_address.value if inv.seller.electronic_address else "NA"
     recipient = inv.buyer.electronic_address.value if inv.buyer.electronic_address else "NA"
     now = datetime.now(UTC)
