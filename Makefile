@@ -13,7 +13,7 @@ export CASSANDRA_HOSTS ?= 127.0.0.1
 # pytest-xdist workers (each gets its own database, queue, keyspace and Celery worker).
 TEST_WORKERS ?= 2
 
-.PHONY: help venv run seed services services-stop test lint bench clean
+.PHONY: help venv run seed services services-stop test lint bench proto clean
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
@@ -55,6 +55,10 @@ lint: venv
 test: venv lint services
 	@set +e; $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+# Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
+proto: venv
+	cd migration/contexts && ../../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
 
 bench: venv services
 	$(PY) bench/run_all.py

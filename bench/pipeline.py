@@ -23,6 +23,116 @@ from _setup import ROOT, percentile, setup_django
 QUEUE = "pagero-bench"
 
 
+def prepare():
+    """Bench organisations (sender -> recipient, CII by inbox) and a clean document table; returns the token."""
+    from pagero.documents.models import Document, DocumentEvent
+    from pagero.partners import public as partners
+
+    DocumentEvent.objects.all().delete()
+    Document.objects.all().delete()
+    sender = partners.ensure_organisation("Bench Sender", "bench-sender")
+    partners.add_identifier(sender.id, "0007", "5567321707")
+    recipient = partners.ensure_organisation("Bench Recipient", "bench-recipient")
+    partners.add_identifier(recipient.id, "0192", "987654325")
+    partners.set_receive_preferences(recipient.id, format="cii", channel="inbox")
+    return partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
+
+
+def start_stack(web_workers: int, concurrency: int, queues: str = QUEUE, extra: list[list[str]] = ()):
+    """gunicorn, a Celery worker and any extra commands, all in their own process groups."""
+    env = {
+        **os.environ,
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+        "SUBMISSION_RATE": "100000/min",
+        "PAYLOAD_STORE": "database",
+        "SHADOW_QUEUE": f"{QUEUE}-shadow",
+        "CONTEXT_QUEUE_PREFIX": f"{QUEUE}.context.",
+    }
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pagero.wsgi",
+            "--bind",
+            "127.0.0.1:8765",
+            "--workers",
+            str(web_workers),
+            "--log-level",
+            "warning",
+        ],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pagero",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        *extra,
+    ]
+    processes = [subprocess.Popen(c, cwd=ROOT, env=env, start_new_session=True) for c in commands]
+    for _ in range(100):
+        try:
+            urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return processes
+
+
+def stop_stack(processes) -> None:
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def measure(token: str, count: int, clients: int, prefix: str) -> tuple[list[float], float, float]:
+    """Submit `count` invoices over HTTP; (submit latencies in s, submit seconds, seconds until all delivered)."""
+    from pagero.documents.models import Document
+    from tests.exchange.factory import document
+
+    bodies = [document("ubl", number=f"{prefix}-{n}") for n in range(count)]
+
+    def submit(body: bytes) -> float:
+        request = urllib.request.Request(
+            "http://127.0.0.1:8765/api/v1/documents",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 202, response.status
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = list(pool.map(submit, bodies))
+    submitted = time.perf_counter() - started
+    numbers = [f"{prefix}-{n}" for n in range(count)]
+    while Document.objects.filter(number__in=numbers, status="delivered").count() < count:
+        stuck = (
+            Document.objects.filter(number__in=numbers)
+            .exclude(status__in=["received", "validated", "routed", "converted", "delivered"])
+            .count()
+        )
+        if stuck:
+            sys.exit(f"{stuck} documents did not make it; see their status_reason")
+        if time.perf_counter() - started > 900:
+            sys.exit("timed out waiting for deliveries")
+        time.sleep(0.2)
+    return latencies, submitted, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=300)
@@ -32,107 +142,13 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     sys.path.insert(0, str(ROOT))
-
-    from pagero.documents.models import Document, DocumentEvent
-    from pagero.partners import public as partners
-    from tests.exchange.factory import document
-
-    DocumentEvent.objects.all().delete()
-    Document.objects.all().delete()
-    sender = partners.ensure_organisation("Bench Sender", "bench-sender")
-    partners.add_identifier(sender.id, "0007", "5567321707")
-    recipient = partners.ensure_organisation("Bench Recipient", "bench-recipient")
-    partners.add_identifier(recipient.id, "0192", "987654325")
-    partners.set_receive_preferences(recipient.id, format="cii", channel="inbox")
-    token = partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
-
-    env = {
-        **os.environ,
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "SUBMISSION_RATE": "100000/min",
-        "PAYLOAD_STORE": "database",
-    }
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "pagero.wsgi",
-            "--bind",
-            "127.0.0.1:8765",
-            "--workers",
-            str(args.web_workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pagero",
-            "worker",
-            "-Q",
-            QUEUE,
-            "-c",
-            str(args.concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    token = prepare()
+    processes = start_stack(args.web_workers, args.concurrency)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        bodies = [document("ubl", number=f"BENCH-{n}") for n in range(args.documents)]
-
-        def submit(body: bytes) -> float:
-            request = urllib.request.Request(
-                "http://127.0.0.1:8765/api/v1/documents",
-                data=body,
-                method="POST",
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
-            )
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as response:
-                assert response.status == 202, response.status
-            return time.perf_counter() - started
-
-        submit(document("ubl", number="WARMUP"))  # first request loads the app in each process
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            latencies = list(pool.map(submit, bodies))
-        submitted = time.perf_counter() - started
-        numbers = [f"BENCH-{n}" for n in range(args.documents)]
-        while Document.objects.filter(number__in=numbers, status="delivered").count() < args.documents:
-            failed = (
-                Document.objects.filter(number__in=numbers)
-                .exclude(status__in=["received", "validated", "routed", "converted", "delivered"])
-                .count()
-            )
-            if failed:
-                sys.exit(f"{failed} documents did not make it; see their status_reason")
-            if time.perf_counter() - started > 900:
-                sys.exit("timed out waiting for deliveries")
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - started
+        measure(token, 5, 1, "WARMUP")  # the first requests load the app in each process
+        latencies, submitted, elapsed = measure(token, args.documents, args.clients, "BENCH")
     finally:
-        for process in (web, worker):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        stop_stack(processes)
     ms = [x * 1000 for x in latencies]
     print(
         f"{args.documents} invoices (UBL in, CII out, inbox), {args.clients} clients, {args.web_workers} web "

@@ -7,7 +7,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .models import PayloadMigrationState, PhaseChange, RepairEntry, VerificationRun
+from .models import (
+    ContextRoute,
+    ContextRouteChange,
+    PayloadMigrationState,
+    PhaseChange,
+    RepairEntry,
+    VerificationRun,
+)
 from .payloads import controller
 
 
@@ -109,3 +116,68 @@ class VerificationRunAdmin(admin.ModelAdmin):
         "repaired",
         "finished_at",
     ]
+
+
+@admin.register(ContextRoute)
+class ContextRouteAdmin(admin.ModelAdmin):
+    """Routing mode per context, the cutover gate's verdict beside each control, and the switch."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path("", self.admin_site.admin_view(self.control_view), name="migration_contextroute_changelist"),
+            path("set/", self.admin_site.admin_view(self.set_mode), name="migration_contextroute_set"),
+        ]
+
+    def control_view(self, request: HttpRequest) -> HttpResponse:
+        from .contexts import public as contexts
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Context routing (strangler fig)",
+            "routes": contexts.status(),
+            "modes": contexts.MODES,
+            "opts": self.model._meta,
+            "changes": ContextRouteChange.objects.all()[:20],
+        }
+        return TemplateResponse(request, "admin/migration/context_routes.html", context)
+
+    def set_mode(self, request: HttpRequest) -> HttpResponse:
+        from .contexts import public as contexts
+
+        target = reverse("admin:migration_contextroute_changelist")
+        if request.method != "POST" or not request.user.has_perm("migration.change_contextroute"):
+            messages.error(request, "Changing a route needs the change permission and a POST.")
+            return HttpResponseRedirect(target)
+        post = request.POST
+        try:
+            route = contexts.set_mode(
+                post.get("context", ""),
+                post.get("mode", ""),
+                percent=int(post.get("percent") or 0),
+                actor=f"admin:{request.user.get_username()}",
+                reason=post.get("reason", ""),
+                override=post.get("override") == "on",
+            )
+        except contexts.ModeRefused as exc:
+            messages.error(request, f"Refused: {'; '.join(exc.reasons)}")
+        else:
+            messages.success(request, f"{route}")
+        return HttpResponseRedirect(target)
+
+
+@admin.register(ContextRouteChange)
+class ContextRouteChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "context", "from_mode", "to_mode", "canary_percent", "actor", "gate_overridden", "reason"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

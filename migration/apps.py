@@ -12,3 +12,13 @@ class MigrationConfig(AppConfig):
 
         # PAYLOAD_STORE=migration: the migration phase decides where payloads are read and written.
         documents.register_payload_store("migration", PhasedPayloadStore)
+
+        from shadow import public as shadow
+
+        from .contexts.router import call_remote
+
+        # In shadow mode the extracted formats service runs as the candidate of the local conversion.
+        shadow.register_implementation(
+            "formats.convert.remote",
+            lambda payload, params: call_remote("formats.convert", payload, params["target"]).data,
+        )

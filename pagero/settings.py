@@ -153,6 +153,14 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "600"))
 SUBMISSION_RATE = os.environ.get("SUBMISSION_RATE", "600/min")
 
+# --- extracted contexts (strangler fig) --------------------------------------------------
+CONTEXT_QUEUE_PREFIX = os.environ.get("CONTEXT_QUEUE_PREFIX", "context.")
+CONTEXT_CALL_TIMEOUT_SECONDS = float(os.environ.get("CONTEXT_CALL_TIMEOUT_SECONDS", "5"))
+CONTEXT_BREAKER_THRESHOLD = int(os.environ.get("CONTEXT_BREAKER_THRESHOLD", "3"))
+CONTEXT_BREAKER_RESET_SECONDS = float(os.environ.get("CONTEXT_BREAKER_RESET_SECONDS", "10"))
+# A canary above this share of tenants needs the cutover gate open, like remote.
+CANARY_GATE_PERCENT = int(os.environ.get("CANARY_GATE_PERCENT", "10"))
+
 # --- shadow traffic ----------------------------------------------------------------------
 # Candidates run on their own queue, consumed by their own workers, so they never delay the pipeline.
 SHADOW_QUEUE = os.environ.get("SHADOW_QUEUE", "shadow")

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from .implementations import REGISTRY
+from .models import Experiment
 from .report import GateVerdict, gate, report
 from .science import observe
 
-__all__ = ["GateVerdict", "gate", "observe", "report"]
+__all__ = ["GateVerdict", "ensure_experiment", "gate", "observe", "register_implementation", "report"]
+
+
+def register_implementation(name: str, fn) -> None:
+    """Make an implementation available as a control or candidate (e.g. a context's remote adapter)."""
+    REGISTRY[name] = fn
+
+
+def ensure_experiment(name: str, *, context: str, control: str, candidate: str) -> None:
+    """Create or re-point an experiment, enabled."""
+    Experiment.objects.update_or_create(
+        name=name, defaults={"context": context, "control": control, "candidate": candidate, "enabled": True}
+    )

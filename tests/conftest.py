@@ -30,6 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
     settings.SHADOW_QUEUE = f"{TEST_QUEUE}-shadow"
+    settings.CONTEXT_QUEUE_PREFIX = f"{TEST_QUEUE}.context."
     settings.CASSANDRA_KEYSPACE = TEST_KEYSPACE
     app.conf.task_default_queue = TEST_QUEUE
 
@@ -70,6 +71,7 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
         DATABASE_URL=_test_database_url(),
         CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
         SHADOW_QUEUE=f"{TEST_QUEUE}-shadow",
+        CONTEXT_QUEUE_PREFIX=f"{TEST_QUEUE}.context.",
         CASSANDRA_KEYSPACE=TEST_KEYSPACE,
         PYTHONUNBUFFERED="1",
     )

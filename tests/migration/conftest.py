@@ -19,3 +19,6 @@ def migration_store(settings, empty_cassandra):
 
     settings.PAYLOAD_STORE = "migration"
     return documents.payload_store()
+
+
+from tests.exchange.conftest import acme, nordic, receiver  # noqa: E402, F401 - fixtures for the context tests

@@ -1,0 +1,91 @@
+"""Port results <-> protobuf messages, for the three remote methods (formats.convert, formats.validate,
+routing.resolve). Both sides use these functions, so a remote answer is the same dataclass as a local one."""
+
+from __future__ import annotations
+
+from pagero.formats import public as formats
+from pagero.routing import public as routing
+
+from . import contexts_pb2 as pb
+
+
+def fault_of(exc: Exception) -> pb.Fault:
+    code = getattr(exc, "code", "internal")
+    return pb.Fault(code=code if isinstance(code, str) else "internal", message=str(exc))
+
+
+def raise_fault(fault: pb.Fault) -> None:
+    if fault.code:
+        error = formats.FormatError(fault.message)
+        error.code = fault.code
+        raise error
+
+
+def conversion_to_proto(conversion: formats.Conversion) -> pb.ConvertReply:
+    return pb.ConvertReply(
+        data=conversion.data,
+        source_syntax=conversion.source.syntax,
+        source_document_type=conversion.source.document_type,
+        source_customization=conversion.source.customization or "",
+        warnings=[pb.ConversionWarning(path=w.path, message=w.message, term=w.term or "") for w in conversion.warnings],
+    )
+
+
+def conversion_from_proto(reply: pb.ConvertReply, target: str) -> formats.Conversion:
+    raise_fault(reply.fault)
+    source = formats.Detected(reply.source_syntax, reply.source_document_type, reply.source_customization or None)
+    warnings = [formats.ConversionWarning(w.path, w.message, w.term or None) for w in reply.warnings]
+    return formats.Conversion(source, target, reply.data, warnings)
+
+
+def report_to_proto(report: formats.ValidationReport) -> pb.ValidateReply:
+    return pb.ValidateReply(
+        syntax=report.syntax,
+        document_type=report.document_type,
+        customization=report.customization or "",
+        rule_sets=report.rule_sets,
+        notes=report.notes,
+        findings=[
+            pb.Finding(
+                rule_id=f.rule_id,
+                severity=f.severity,
+                message=f.message,
+                location=f.location or "",
+                term=f.term or "",
+                rule_set=f.rule_set,
+            )
+            for f in report.findings
+        ],
+    )
+
+
+def report_from_proto(reply: pb.ValidateReply) -> formats.ValidationReport:
+    raise_fault(reply.fault)
+    return formats.ValidationReport(
+        reply.syntax,
+        reply.document_type,
+        reply.customization or None,
+        list(reply.rule_sets),
+        [
+            formats.Finding(f.rule_id, f.severity, f.message, f.location or None, f.term or None, f.rule_set)
+            for f in reply.findings
+        ],
+        list(reply.notes),
+    )
+
+
+def decision_to_proto(decision: routing.RoutingDecision) -> pb.RouteReply:
+    return pb.RouteReply(
+        found=decision.found,
+        organisation_id=decision.organisation_id or 0,
+        organisation_name=decision.organisation_name or "",
+        matched=decision.matched or "",
+        tried=decision.tried,
+    )
+
+
+def decision_from_proto(reply: pb.RouteReply) -> routing.RoutingDecision:
+    raise_fault(reply.fault)
+    if not reply.found:
+        return routing.RoutingDecision(None, None, None, list(reply.tried))
+    return routing.RoutingDecision(reply.organisation_id, reply.organisation_name, reply.matched, list(reply.tried))
