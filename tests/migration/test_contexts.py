@@ -184,3 +184,47 @@ def test_switch_to_remote_and_back_loses_and_duplicates_nothing(celery_worker, f
     assert formats_service.handled("formats.validate") + formats_service.handled("formats.convert") >= 1
     for document_id in first + second:
         assert list(Document.objects.get(pk=document_id).events.values_list("kind", flat=True)).count("delivered") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_routing_context_served_remotely_gives_the_local_answer(nordic):
+    service_cmd = [sys.executable, "manage.py", "serve_context", "routing"]
+    proc = subprocess.Popen(
+        service_cmd,
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout.readline().startswith("serving routing")
+        contexts.set_mode("routing", "remote", actor="test", reason="rehearsal", override=True)
+        data = document("ubl")
+        routed = call("routing.resolve", data, tenant_id=1)
+        assert routed.route == "remote"
+        assert routed.result.organisation_id == nordic.id and routed.result.matched == "endpoint id 0192:987654325"
+        unknown = call("routing.resolve", document("ubl", buyer_endpoint=("0088", "1"), buyer_vat=None), tenant_id=1)
+        assert unknown.route == "remote" and not unknown.result.found and unknown.result.tried
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.django_db
+def test_console_shows_routes_with_the_gate_and_refuses_without_evidence(admin_client):
+    page = admin_client.get("/admin/migration/contextroute/")
+    assert page.status_code == 200 and b"formats" in page.content and b"routing" in page.content
+    assert b"shut" in page.content
+    refused = admin_client.post(
+        "/admin/migration/contextroute/set/", {"context": "formats", "mode": "remote", "reason": ""}, follow=True
+    )
+    assert b"Refused" in refused.content
+    done = admin_client.post(
+        "/admin/migration/contextroute/set/",
+        {"context": "formats", "mode": "remote", "reason": "drill", "override": "on"},
+        follow=True,
+    )
+    assert b"Formats: remote" in done.content  # the admin capitalises messages
+    assert ContextRouteChange.objects.get().actor == "admin:admin"
