@@ -74,7 +74,7 @@ def formats_service():
 def fresh_breakers(settings):
     settings.CONTEXT_CALL_TIMEOUT_SECONDS = 1.5
     settings.CONTEXT_BREAKER_THRESHOLD = 2
-    settings.CONTEXT_BREAKER_RESET_SECONDS = 1.0
+    settings.CONTEXT_BREAKER_RESET_SECONDS = 3.0  # long enough that a loaded machine still sees it open
     BREAKERS.clear()
     yield
     BREAKERS.clear()
@@ -161,7 +161,7 @@ def test_dead_remote_falls_back_and_opens_the_circuit_then_closes_after_restart(
     assert breaker("formats").state == "open"
     assert call("formats.convert", data, "cii", tenant_id=1).route == "local-circuit-open"  # not even tried
     formats_service.start()
-    time.sleep(1.2)  # the breaker's reset period (1 s here): then one trial call goes to the remote
+    time.sleep(3.2)  # the breaker's reset period (3 s here): then one trial call goes to the remote
     assert breaker("formats").state == "half-open"
     assert call("formats.convert", data, "cii", tenant_id=1).route == "remote"
     assert breaker("formats").state == "closed"

@@ -152,8 +152,10 @@ def test_backfill_killed_half_way_resumes_without_gaps_or_duplicates(settings, e
     assert f"resumed from cursor {killed_at.cursor}" in second.stdout
     run = BackfillRun.objects.get()
     assert run.finished_at is not None and run.resumes == 1
-    # At most the one batch in flight when killed is looked at twice, and it is skipped, not copied again.
-    assert run.copied == 600
+    # The batch in flight when the process died may have reached Cassandra before its checkpoint was saved:
+    # the rerun finds those present and skips them. So every payload is counted once (copied or skipped),
+    # apart from that one batch, which may be examined twice but is never copied twice.
+    assert 600 - 25 <= run.copied <= 600
     assert 600 <= run.copied + run.skipped <= 600 + 25
     cassandra = documents.cassandra_payload_store()
     assert cassandra.count() == 600
