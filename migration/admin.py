@@ -18,15 +18,19 @@ from .models import (
 from .payloads import controller
 
 
-@admin.register(PayloadMigrationState)
-class PayloadMigrationAdmin(admin.ModelAdmin):
-    """The changelist is replaced by a control page: status, the gate's verdict and two buttons."""
+class ControlPageAdmin(admin.ModelAdmin):
+    """A model whose changelist is a control page: rows change only through its actions."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(PayloadMigrationState)
+class PayloadMigrationAdmin(ControlPageAdmin):
+    """The changelist is replaced by a control page: status, the gate's verdict and two buttons."""
 
     def get_urls(self):
         return [
@@ -119,14 +123,8 @@ class VerificationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContextRoute)
-class ContextRouteAdmin(admin.ModelAdmin):
+class ContextRouteAdmin(ControlPageAdmin):
     """Routing mode per context, the cutover gate's verdict beside each control, and the switch."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [
