@@ -14,7 +14,17 @@ from django.core.mail import EmailMessage
 from .pdf import render_pdf
 from .webhook import WebhookResult, post, signature
 
-__all__ = ["DeliveryOutcome", "Parcel", "WebhookResult", "deliver", "render_pdf", "send_test_event", "signature"]
+__all__ = [
+    "DeliveryOutcome",
+    "Parcel",
+    "WebhookResult",
+    "content_type",
+    "deliver",
+    "extension",
+    "render_pdf",
+    "send_test_event",
+    "signature",
+]
 
 CONTENT_TYPES = {
     "ubl": "application/xml",
@@ -23,6 +33,15 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 EXTENSIONS = {"ubl": "xml", "cii": "xml", "edifact": "edi", "pdf": "pdf"}
+
+
+def content_type(fmt: str) -> str:
+    """The media type of a document in a format (ubl, cii, edifact, pdf)."""
+    return CONTENT_TYPES.get(fmt, "application/octet-stream")
+
+
+def extension(fmt: str) -> str:
+    return EXTENSIONS.get(fmt, "bin")
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ def deliver(
             webhook_secret,
             parcel.content,
             {
-                "Content-Type": CONTENT_TYPES.get(parcel.format, "application/octet-stream"),
+                "Content-Type": content_type(parcel.format),
                 "X-Document-Id": parcel.document_id,
                 "X-Event": "document.delivered",
                 "X-Delivery-Attempt": str(attempt),
@@ -69,14 +88,10 @@ def deliver(
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email],
         )
-        extension = EXTENSIONS.get(parcel.format, "bin")
-        message.attach(
-            f"{parcel.number or parcel.document_id}.{extension}",
-            parcel.content,
-            CONTENT_TYPES.get(parcel.format, "application/octet-stream"),
-        )
+        name = parcel.number or parcel.document_id
+        message.attach(f"{name}.{extension(parcel.format)}", parcel.content, content_type(parcel.format))
         if parcel.pdf is not None:
-            message.attach(f"{parcel.number or parcel.document_id}.pdf", parcel.pdf, "application/pdf")
+            message.attach(f"{name}.pdf", parcel.pdf, content_type("pdf"))
         try:
             message.send(fail_silently=False)
         except OSError as exc:  # SMTP server down or refusing: try again later

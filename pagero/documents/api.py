@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,10 +19,9 @@ from rest_framework.views import APIView
 from pagero.formats import public as formats
 from pagero.partners import public as partners
 
-from . import pipeline, selectors
+from . import pipeline, queries, selectors
 from .lifecycle import Status
 from .models import Document
-from .payloads.registry import payload_store
 
 ApiTokenAuthentication, HasWriteScope = partners.api_authentication()
 
@@ -193,17 +193,9 @@ class DocumentsView(ApiView):
         if since and since_dt is None:
             return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
         queryset = selectors.list_documents(organisation_of(request), direction, state, since_dt)
-        paginator = self.paginator
+        paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
-
-    @property
-    def paginator(self):
-        if not hasattr(self, "_paginator"):
-            from rest_framework.pagination import PageNumberPagination
-
-            self._paginator = PageNumberPagination()
-        return self._paginator
 
 
 class DocumentDetailView(ApiView):
@@ -222,29 +214,19 @@ class DocumentContentView(ApiView):
         responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, document_id) -> HttpResponse | Response:
-        document = self.get_document(request, document_id)
         wanted = request.query_params.get("format", "original")
         if wanted not in {"original", "ubl", "cii", "edifact", "pdf"}:
             return error(400, "invalid_parameter", "format must be original, ubl, cii, edifact or pdf")
-        store = payload_store()
-        original = store.get(str(document.id), pipeline.ORIGINAL)
-        if wanted == "original":
-            data, content_type = original, CONTENT_TYPES.get(document.original_syntax, "application/octet-stream")
-        elif document.status == Status.REJECTED:
-            return error(409, "document_rejected", "a rejected document has no renditions; fetch the original")
-        elif wanted == "pdf":
-            data, content_type = pipeline.render_pdf_for(original), "application/pdf"
-        elif store.exists(str(document.id), pipeline.rendition_kind(wanted)):
-            data, content_type = store.get(str(document.id), pipeline.rendition_kind(wanted)), CONTENT_TYPES[wanted]
-        else:
-            try:
-                data = formats.convert(original, wanted).data
-            except formats.FormatError as exc:
-                return error(422, exc.code, exc.message)
-            content_type = CONTENT_TYPES[wanted]
-        response = HttpResponse(data, content_type=content_type)
-        extension = {"pdf": "pdf", "edifact": "edi"}.get(wanted, "xml" if wanted != "original" else "bin")
-        response["Content-Disposition"] = f'attachment; filename="{document.number or document.id}.{extension}"'
+        try:
+            content = queries.document_content(organisation_of(request), document_id, wanted)
+        except queries.NoRendition as exc:
+            return error(409, "document_rejected", str(exc))
+        except formats.FormatError as exc:
+            return error(422, exc.code, exc.message)
+        if content is None:
+            raise NotFound("no such document")
+        response = HttpResponse(content.data, content_type=content.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{content.filename}"'
         return response
 
 

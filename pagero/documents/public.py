@@ -25,7 +25,8 @@ from .payloads.registry import (
     payload_store,
     register_payload_store,
 )
-from .portal_queries import (
+from .queries import (
+    Content,
     DocumentDetail,
     DocumentPage,
     DocumentSummary,
@@ -39,6 +40,7 @@ from .portal_queries import (
 )
 
 __all__ = [
+    "Content",
     "DocumentDetail",
     "DocumentPage",
     "DocumentSummary",

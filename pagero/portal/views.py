@@ -131,10 +131,10 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
     if detail is None:
         raise Http404("no such document")
     invoice = None
-    content = documents.document_content(request.organisation.id, document_id, "original")
-    if content and detail.summary.document_type in {"invoice", "credit_note"} and detail.summary.status != "rejected":
+    if detail.summary.document_type in {"invoice", "credit_note"} and detail.summary.status != "rejected":
+        original = documents.document_content(request.organisation.id, document_id, "original")
         try:
-            invoice = formats.parse(content[0]).invoice
+            invoice = formats.parse(original.data).invoice
         except formats.FormatError:
             invoice = None
     partner = partners.organisation_names({detail.summary.partner_id} - {None}).get(detail.summary.partner_id)
@@ -174,15 +174,13 @@ def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
         raise Http404("unknown format")
     try:
         content = documents.document_content(request.organisation.id, document_id, fmt)
-    except formats.FormatError as exc:
-        messages.error(request, exc.message)
+    except (formats.FormatError, documents.NoRendition) as exc:
+        messages.error(request, str(exc))
         return redirect("portal:document", document_id=document_id)
     if content is None:
         raise Http404("no such document")
-    data, content_type = content
-    extension = {"pdf": "pdf", "edifact": "edi"}.get(fmt, "xml")
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document_id}-{fmt}.{extension}"'
+    response = HttpResponse(content.data, content_type=content.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{content.filename}"'
     return response
 
 

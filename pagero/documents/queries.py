@@ -1,4 +1,4 @@
-"""Read and write operations the portal needs, returning plain dataclasses (re-exported by public.py)."""
+"""Reads (and the portal's submit) returning plain dataclasses; re-exported by public.py, used by the API too."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -128,7 +129,7 @@ def document_page(
 def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
     try:
         document = selectors.visible_to(organisation_id).get(pk=document_id)
-    except (Document.DoesNotExist, ValueError, Exception):
+    except (Document.DoesNotExist, ValueError, ValidationError):  # unknown, or not a UUID
         return None
     events = [TimelineEvent(e.kind, e.status, e.at, e.detail) for e in document.events.all()]
     store = payload_store()
@@ -136,24 +137,43 @@ def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
     return DocumentDetail(_summary(document, organisation_id), events, document.validation_report, renditions)
 
 
-def document_content(organisation_id: int, document_id, fmt: str) -> tuple[bytes, str] | None:
-    """(bytes, content type) of the original, a rendition or the PDF; None if not visible."""
+@dataclass(frozen=True)
+class Content:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+class NoRendition(Exception):
+    """A rejected document has only its original."""
+
+
+def document_content(organisation_id: int, document_id, fmt: str) -> Content | None:
+    """The original, a rendition (stored, else converted now) or the PDF; None if the document is not visible.
+
+    Raises NoRendition for a rejected document's renditions, FormatError when a conversion is impossible.
+    """
+    from pagero.delivery import public as delivery
     from pagero.formats import public as formats
 
-    detail = document_detail(organisation_id, document_id)
-    if detail is None:
+    document = selectors.visible_to(organisation_id).filter(pk=document_id).first()
+    if document is None:
         return None
     store = payload_store()
-    original = store.get(detail.summary.id, pipeline.ORIGINAL)
+    name = document.number or str(document.id)
+    original = store.get(str(document.id), pipeline.ORIGINAL)
     if fmt == "original":
-        return original, "application/xml" if original.lstrip().startswith(b"<") else "application/octet-stream"
+        syntax = document.original_syntax
+        return Content(original, delivery.content_type(syntax), f"{name}.{delivery.extension(syntax)}")
+    if document.status == "rejected":
+        raise NoRendition("a rejected document has no renditions; fetch the original")
     if fmt == "pdf":
-        return pipeline.render_pdf_for(original), "application/pdf"
-    if store.exists(detail.summary.id, pipeline.rendition_kind(fmt)):
-        data = store.get(detail.summary.id, pipeline.rendition_kind(fmt))
+        data = pipeline.render_pdf_for(original)
+    elif store.exists(str(document.id), pipeline.rendition_kind(fmt)):
+        data = store.get(str(document.id), pipeline.rendition_kind(fmt))
     else:
         data = formats.convert(original, fmt).data
-    return data, "application/edifact" if fmt == "edifact" else "application/xml"
+    return Content(data, delivery.content_type(fmt), f"{name}.{delivery.extension(fmt)}")
 
 
 def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, int]]:
