@@ -23,17 +23,21 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def post(url: str, secret: str, body: bytes, headers: dict[str, str], timeout: float) -> WebhookResult:
-    """2xx: delivered. Timeouts, connection errors, 408, 429 and 5xx: try again later. Other 4xx: final."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            **headers,
-            "X-Signature": signature(secret, body),
-            "User-Agent": "e-document-network/1.0",
-        },
-    )
+    """2xx: delivered. Timeouts, connection errors, 408, 429 and 5xx: try again later. Other 4xx and an unusable
+    URL: final."""
+    try:
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                **headers,
+                "X-Signature": signature(secret, body),
+                "User-Agent": "e-document-network/1.0",
+            },
+        )
+    except ValueError as exc:  # not a URL urllib can use: retrying cannot help
+        return WebhookResult(False, False, None, f"unusable webhook URL: {exc}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return WebhookResult(True, False, response.status, f"HTTP {response.status}")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,6 +104,8 @@ def get_organisation(organisation_id: int) -> OrganisationRef:
 
 def add_identifier(organisation_id: int, scheme: str, value: str) -> Identifier:
     ident = normalise_identifier(scheme, value)
+    if not ident.scheme or not ident.value:
+        raise ValueError("an identifier needs both a scheme (e.g. 0192) and a value")
     with transaction.atomic():
         existing = (
             ParticipantIdentifier.objects.select_for_update()
@@ -149,6 +154,15 @@ def set_receive_preferences(
         if channel not in channels:
             raise ValueError(f"unknown channel {channel!r}; use one of {sorted(channels)}")
         org.receive_channel = channel
+    if webhook_url:
+        parts = urlsplit(webhook_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"the webhook URL must be an http(s) URL with a host, not {webhook_url!r}")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValueError(f"{email!r} is not an e-mail address") from None
     for field, value in (("webhook_url", webhook_url), ("webhook_secret", webhook_secret), ("delivery_email", email)):
         if value is not None:
             setattr(org, field, value)

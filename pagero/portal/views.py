@@ -298,7 +298,9 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
             request.session["new_token"] = issued.plain
             messages.success(request, _("API token created. Copy it now: it is shown once."))
         elif action == "revoke":
-            partners.revoke_api_token(org.id, int(post.get("token_id", "0")))
+            token_id = post.get("token_id", "")
+            if not token_id.isdigit() or not partners.revoke_api_token(org.id, int(token_id)):
+                raise ValueError(_("No such API token."))
             messages.success(request, _("API token revoked."))
         elif action == "identifier":
             partners.add_identifier(org.id, post.get("scheme", ""), post.get("value", ""))

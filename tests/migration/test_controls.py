@@ -129,3 +129,17 @@ def test_repair_task_runs_on_a_real_worker(celery_worker, empty_cassandra):
     result = drain_repair_log.delay().get(timeout=60)
     assert result == {"repaired": 1, "failed": 0, "remaining": 0}
     assert documents.cassandra_payload_store().get("r1", "original") == b"needs a copy"
+
+
+@pytest.mark.parametrize(
+    "args", [["--rate", "0"], ["--mb-rate", "-1"], ["--max-latency-ms", "0"], ["--batch-size", "0"]]
+)
+def test_backfill_refuses_nonsense_options(args):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "payloads_backfill", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PAGERO_VAR_DIR": "/tmp/pagero-cli-test"},
+    )
+    assert result.returncode == 2 and "must be" in result.stderr and "Traceback" not in result.stderr

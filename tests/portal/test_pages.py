@@ -180,3 +180,14 @@ def test_console_pipeline_overview(admin_client):
     assert response.status_code == 200
     assert b"Documents per status" in response.content and b"Queue depths" in response.content
     assert Client().get("/admin/pipeline/").status_code == 302
+
+
+def test_settings_refuse_bad_input_with_a_message(alice):
+    alice_id, client = alice
+    bad_url = client.post("/settings/receive", {"format": "cii", "channel": "inbox", "webhook_url": "abc"}, follow=True)
+    assert b"must be an http(s) URL with a host" in bad_url.content
+    empty = client.post("/settings/identifier", {"scheme": "", "value": ""}, follow=True)
+    assert b"needs both a scheme" in empty.content
+    assert partners.list_identifiers(alice_id) == []
+    revoke = client.post("/settings/revoke", {"token_id": "nonsense"}, follow=True)
+    assert revoke.status_code == 200 and b"No such API token." in revoke.content

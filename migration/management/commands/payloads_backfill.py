@@ -26,7 +26,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o) -> None:
         if o["batch_size"] < 1 or o["concurrency"] < 1:
-            raise CommandError("--batch-size and --concurrency must be at least 1")
+            raise CommandError("--batch-size and --concurrency must be at least 1", returncode=2)
+        for name in ("rate", "mb_rate"):
+            if o[name] is not None and o[name] <= 0:
+                raise CommandError(f"--{name.replace('_', '-')} must be more than 0", returncode=2)
+        if o["max_latency_ms"] <= 0:
+            raise CommandError("--max-latency-ms must be more than 0", returncode=2)
         options = BackfillOptions(
             batch_size=o["batch_size"],
             rate=o["rate"],
