@@ -17,6 +17,7 @@ from lxml import etree
 from .errors import EmptyDocument, ForbiddenXmlFeature, InvalidValue, MalformedXml
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+NOT_HELD = "not held by the EN 16931 model; it would be lost in conversion"
 PREFIXED = re.compile(r"\b([a-z]+):(?=[A-Za-z])")
 _CLARK_CACHES: dict[tuple, dict[str, tuple[str, ...]]] = {}
 NOTHING: list = []
@@ -198,6 +199,12 @@ class XmlSource:
                 "BT-125 attached document is not valid base64", path=self.path_of(binary), term="BT-125"
             ) from None
         return BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
+
+    def unused_warnings(self) -> list:
+        """Everything the model did not take, as conversion warnings with their paths."""
+        from .errors import ConversionWarning
+
+        return [ConversionWarning(path=path, message=NOT_HELD) for path in self.unused_paths()]
 
     def unused_paths(self) -> list[str]:
         """Leaf elements with content that no reader step consumed: what the model cannot hold."""

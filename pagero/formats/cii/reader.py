@@ -6,7 +6,7 @@ model holds is kept, anything else is reported as a warning with its path.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from lxml import etree
 
@@ -35,6 +35,7 @@ from ..model import (
     TaxRepresentative,
     VatBreakdown,
 )
+from ..values import parse_coded_date
 from ..xml import XmlSource, element_text
 from .names import NS
 
@@ -46,11 +47,7 @@ TAX_POINT_CODE_TO_CII = {v: k for k, v in TAX_POINT_CODE_FROM_CII.items()}
 def read_cii(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
     src = XmlSource(root, NS)
     invoice = _CiiReader(src, root).read()
-    warnings = [
-        ConversionWarning(path=path, message="not held by the EN 16931 model; it would be lost in conversion")
-        for path in src.unused_paths()
-    ]
-    return invoice, warnings
+    return invoice, src.unused_warnings()
 
 
 class _CiiReader:
@@ -66,15 +63,11 @@ class _CiiReader:
             return None
         fmt = element.get("format", "102")
         try:
-            if fmt == "102" and len(raw) == 8 and raw.isdigit():
-                return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-            if fmt == "610":  # CCYYMM: month only, taken as its first day
-                return datetime.strptime(raw, "%Y%m").date()
-            if fmt == "616":  # CCYYWW
-                return datetime.strptime(raw + "1", "%Y%W%w").date()
+            return parse_coded_date(raw, fmt)
         except ValueError:
-            pass
-        raise InvalidValue(f"{term} is not a date in format {fmt}: {raw!r}", path=self.src.path_of(element), term=term)
+            raise InvalidValue(
+                f"{term} is not a date in format {fmt}: {raw!r}", path=self.src.path_of(element), term=term
+            ) from None
 
     def ident(self, node, path: str) -> Identifier | None:
         value = self.src.text(node, path)

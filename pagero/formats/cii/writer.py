@@ -8,28 +8,22 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from decimal import Decimal
 
 from lxml import etree
 
 from ..errors import ConversionWarning
 from ..model import Address, Contact, Identifier, Invoice, Line
+from ..values import ccyymmdd, text
 from .names import QDT, RAM, RSM, UDT
 from .reader import TAX_POINT_CODE_TO_CII
 
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 
 
-def fmt(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
 def ram(parent: etree._Element, name: str, value: object = None, /, **attrs: str | None) -> etree._Element:
     element = etree.SubElement(parent, f"{{{RAM}}}{name}")
     if value is not None:
-        element.text = fmt(value)
+        element.text = text(value)
     for key, attr in attrs.items():
         if attr is not None:
             element.set(key, attr)
@@ -47,7 +41,7 @@ def date_time(parent: etree._Element, name: str, value: date | None, kind: str =
     holder = ram(parent, name)
     ns = UDT if kind == "udt" else QDT
     element = etree.SubElement(holder, f"{{{ns}}}DateTimeString", format="102")
-    element.text = value.strftime("%Y%m%d")
+    element.text = ccyymmdd(value)
 
 
 def write_cii(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
@@ -254,7 +248,7 @@ class _CiiWriter:
             if index == 0 and inv.tax_point_date:  # once only (CII-SR-461)
                 holder = ram(tax, "TaxPointDate")
                 element = etree.SubElement(holder, f"{{{UDT}}}DateString", format="102")
-                element.text = inv.tax_point_date.strftime("%Y%m%d")
+                element.text = ccyymmdd(inv.tax_point_date)
             if index == 0 and inv.tax_point_date_code:
                 code = inv.tax_point_date_code
                 ram(tax, "DueDateTypeCode", TAX_POINT_CODE_TO_CII.get(code, code))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..errors import ConversionWarning, InvalidValue, UnsupportedFormat
@@ -37,6 +37,8 @@ from ..model import (
     TaxRepresentative,
     VatBreakdown,
 )
+from ..values import parse_coded_date
+from ..xml import NOT_HELD
 from .binding import (
     DOC_PROFILE_CODE,
     FTX_NOTE_WITHOUT_SUBJECT,
@@ -106,7 +108,7 @@ class _EdifactReader:
         self.warnings.append(ConversionWarning(path=f"segment {segment.position} ({raw})", message=message, term=term))
 
     def unplaced(self, segment: Segment) -> None:
-        self.warn(segment, "not held by the EN 16931 model; it would be lost in conversion")
+        self.warn(segment, NOT_HELD)
 
     def decimal(self, segment: Segment, element: int, component: int, term: str) -> Decimal | None:
         raw = segment.get(element, component)
@@ -127,17 +129,13 @@ class _EdifactReader:
         if raw is None:
             return None
         try:
-            if fmt == "102" and len(raw) == 8 and raw.isdigit():
-                return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-            if fmt == "203":
-                return datetime.strptime(raw, "%Y%m%d%H%M").date()
+            return parse_coded_date(raw, fmt)
         except ValueError:
-            pass
-        raise InvalidValue(
-            f"{term} is not a date in format {fmt}: {raw!r} (segment {segment.position})",
-            path=f"segment {segment.position}",
-            term=term,
-        )
+            raise InvalidValue(
+                f"{term} is not a date in format {fmt}: {raw!r} (segment {segment.position})",
+                path=f"segment {segment.position}",
+                term=term,
+            ) from None
 
     def payment(self) -> PaymentInstructions:
         if self.inv.payment is None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ..errors import ConversionWarning
 from ..model import Address, Identifier, Invoice, Line
+from ..values import ccyymmdd, text
 from .binding import (
     DOC_PROFILE_CODE,
     FTX_NOTE_WITHOUT_SUBJECT,
@@ -22,11 +23,11 @@ Segments = list[tuple[str, list]]
 
 
 def num(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
+    return None if value is None else text(value)
 
 
 def d(value: date | None) -> str | None:
-    return None if value is None else value.strftime("%Y%m%d")
+    return None if value is None else ccyymmdd(value)
 
 
 def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
@@ -39,7 +40,7 @@ def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     recipient = inv.buyer.electronic_address.value if inv.buyer.electronic_address else "NA"
     now = datetime.now(UTC)
     segments: Segments = [
-        ("UNB", [["UNOW", "4"], [sender], [recipient], [now.strftime("%Y%m%d"), now.strftime("%H%M")], reference]),
+        ("UNB", [["UNOW", "4"], [sender], [recipient], [ccyymmdd(now), now.strftime("%H%M")], reference]),
         ("UNH", [reference, ["INVOIC", "D", "14B", "UN"]]),
         *body,
     ]

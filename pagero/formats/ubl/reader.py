@@ -43,11 +43,7 @@ def read_ubl(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
     is_credit = etree.QName(root).localname == "CreditNote"
     reader = _UblReader(src, root, is_credit)
     invoice = reader.read()
-    warnings = [
-        ConversionWarning(path=path, message="not held by the EN 16931 model; it would be lost in conversion")
-        for path in src.unused_paths()
-    ]
-    return invoice, warnings
+    return invoice, src.unused_warnings()
 
 
 class _UblReader:

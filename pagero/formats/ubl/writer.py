@@ -7,32 +7,24 @@ places). Values the syntax has no place for are returned as warnings, never drop
 from __future__ import annotations
 
 import base64
-from datetime import date
 from decimal import Decimal
 
 from lxml import etree
 
 from ..errors import ConversionWarning
 from ..model import Address, AllowanceCharge, Contact, Identifier, Invoice, Line
+from ..values import text
 from .names import CAC, CBC, CREDIT_NOTE_NS, INVOICE_NS
 
 NSMAP_INVOICE = {None: INVOICE_NS, "cac": CAC, "cbc": CBC}
 NSMAP_CREDIT = {None: CREDIT_NOTE_NS, "cac": CAC, "cbc": CBC}
 
 
-def fmt(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def cbc(parent: etree._Element, name: str, value: object, /, **attrs: str | None) -> etree._Element | None:
     if value is None:
         return None
     element = etree.SubElement(parent, f"{{{CBC}}}{name}")
-    element.text = fmt(value)
+    element.text = text(value)
     for key, attr in attrs.items():
         if attr is not None:
             element.set(key, attr)
