@@ -158,22 +158,20 @@ def signature(differences: list[Difference]) -> str:
     return sha1("\n".join(paths).encode()).hexdigest()[:16]
 
 
-def wilson_upper(failures: int, trials: int, z: float = 1.96) -> float:
-    """Upper bound of the Wilson score interval for a failure rate (95 % by default)."""
+def wilson_interval(failures: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a failure rate (95 % by default); (0, 1) when nothing was tried."""
     if trials == 0:
-        return 1.0
+        return 0.0, 1.0
     p = failures / trials
     denominator = 1 + z * z / trials
     centre = p + z * z / (2 * trials)
     margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return min(1.0, (centre + margin) / denominator)
+    return max(0.0, (centre - margin) / denominator), min(1.0, (centre + margin) / denominator)
+
+
+def wilson_upper(failures: int, trials: int, z: float = 1.96) -> float:
+    return wilson_interval(failures, trials, z)[1]
 
 
 def wilson_lower(failures: int, trials: int, z: float = 1.96) -> float:
-    if trials == 0:
-        return 0.0
-    p = failures / trials
-    denominator = 1 + z * z / trials
-    centre = p + z * z / (2 * trials)
-    margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return max(0.0, (centre - margin) / denominator)
+    return wilson_interval(failures, trials, z)[0]

@@ -8,6 +8,7 @@ let engineers check that the harness catches a difference before trusting a clea
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from pagero.formats import public as formats
 
@@ -43,7 +44,7 @@ def convert_with_three_decimals(payload: bytes, params: dict) -> bytes:
     for field in ("line_net_total", "tax_exclusive", "tax_inclusive", "payable"):
         value = getattr(totals, field)
         if value is not None:
-            setattr(totals, field, value.quantize(value.__class__("0.001")))
+            setattr(totals, field, value.quantize(Decimal("0.001")))
     return formats.write(parsed.invoice, params["target"])[0]
 
 

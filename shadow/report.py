@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Avg, Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from .compare import generalise, wilson_lower, wilson_upper
+from .compare import generalise, wilson_interval, wilson_upper
 from .models import Experiment, Observation
 
 FAILED = ("mismatch", "candidate_error", "timeout")
@@ -84,7 +84,7 @@ def report(context: str, since: datetime | None = None) -> dict:
                 "comparisons": total,
                 "outcomes": outcomes,
                 "mismatch_rate": failures / total if total else 0.0,
-                "mismatch_rate_interval": [wilson_lower(failures, total), wilson_upper(failures, total)],
+                "mismatch_rate_interval": list(wilson_interval(failures, total)),
                 "top_paths": [{"path": p, "term": t, "count": n} for (p, t), n in paths.most_common(10)],
                 "signatures": [{"signature": s, "count": n} for s, n in signatures.most_common(10)],
                 "examples": [
@@ -112,7 +112,5 @@ def report(context: str, since: datetime | None = None) -> dict:
 
 
 def _mean(rows, field: str) -> float | None:
-    from django.db.models import Avg
-
     value = rows.aggregate(mean=Avg(field))["mean"]
     return round(value, 2) if value is not None else None
