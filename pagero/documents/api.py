@@ -161,7 +161,6 @@ class DocumentsView(ApiView):
             return error(400, exc.code, exc.message)
         except pipeline.IdempotencyConflict as exc:
             return error(409, "idempotency_conflict", str(exc))
-        body = DocumentSerializer(submission.document, context=self.context(request)).data
         if submission.error is not None:
             return error(
                 422 if submission.error.code != "unsupported_format" else 415,
@@ -170,6 +169,7 @@ class DocumentsView(ApiView):
                 document_id=str(submission.document.id),
                 status="rejected",
             )
+        body = DocumentSerializer(submission.document, context=self.context(request)).data
         return Response(body, status=202 if submission.created else 200)
 
     @extend_schema(
