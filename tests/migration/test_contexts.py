@@ -106,6 +106,7 @@ def test_shadow_mode_compares_local_and_remote_on_live_traffic(celery_worker, fo
     )
     contexts.set_mode("formats", "shadow", actor="test", reason="compare the extracted service")
     Experiment.objects.filter(name="formats.convert").update(noise_sample_rate=1.0)
+    assert Experiment.objects.get(name="formats.convert").ignore_paths == ["/UNB[*]/4"]
     ids = [acme.post(document("ubl", number=f"SHM-{n}")).json()["id"] for n in range(4)]
     for document_id in ids:
         assert wait_for(document_id).status == "delivered"
