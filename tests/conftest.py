@@ -123,6 +123,8 @@ class WorkerProcess:
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        from celery.exceptions import TimeoutError as ResultTimeout
+
         from pagero.celery import ping
 
         deadline = time.monotonic() + timeout
@@ -130,10 +132,13 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"celery worker exited with {self.proc.returncode}; see {self.log_path}")
-            if result.ready():
+            # get(), not polling ready(): with the rpc:// backend, once any get() ran in this process the
+            # reply goes to its result consumer, which ready() does not read.
+            try:
                 result.get(timeout=1)
                 return
-            time.sleep(0.2)
+            except ResultTimeout:
+                continue
         raise RuntimeError(f"celery worker did not answer within {timeout}s; see {self.log_path}")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
