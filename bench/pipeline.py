@@ -40,6 +40,8 @@ def prepare():
 
 def start_stack(web_workers: int, concurrency: int, queues: str = QUEUE, extra: list[list[str]] = ()):
     """gunicorn, a Celery worker and any extra commands, all in their own process groups."""
+    from pagero.celery import worker_command
+
     env = {
         **os.environ,
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
@@ -61,22 +63,7 @@ def start_stack(web_workers: int, concurrency: int, queues: str = QUEUE, extra: 
             "--log-level",
             "warning",
         ],
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pagero",
-            "worker",
-            "-Q",
-            queues,
-            "-c",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
+        worker_command(queues, concurrency),
         *extra,
     ]
     processes = [subprocess.Popen(c, cwd=ROOT, env=env, start_new_session=True) for c in commands]

@@ -34,6 +34,7 @@ def main() -> None:
     from migration.contexts import public as contexts
     from migration.contexts.registry import METHODS
     from migration.contexts.router import call_remote
+    from pagero.celery import worker_command
     from shadow.models import Experiment, Observation
     from tests.exchange.factory import document
 
@@ -42,27 +43,7 @@ def main() -> None:
     Observation.objects.all().delete()
     # Shadow work runs at the lowest CPU priority (nice 19): on shared cores the pipeline comes first.
     service = ["nice", "-n", "19", sys.executable, "manage.py", "serve_context", "formats"]
-    shadow_worker = [
-        "nice",
-        "-n",
-        "19",
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "pagero",
-        "worker",
-        "-Q",
-        f"{QUEUE}-shadow",
-        "-c",
-        "1",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "warning",
-        "-n",
-        "shadow@%h",
-    ]
+    shadow_worker = ["nice", "-n", "19", *worker_command(f"{QUEUE}-shadow", 1, name="shadow@%h")]
     processes = start_stack(2, 2, queues=QUEUE, extra=[service, shadow_worker])
     figures: dict[str, list] = {"off": [], "on": []}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from celery import Celery
 
@@ -19,3 +20,14 @@ def ping(payload: str) -> dict[str, object]:
     import socket
 
     return {"echo": payload, "worker_pid": os.getpid(), "hostname": socket.gethostname()}
+
+
+def worker_command(queues: str, concurrency: int, name: str | None = None, log_level: str = "warning") -> list[str]:
+    """argv of a Celery worker for this project; the tests and the benchmarks start theirs with it.
+
+    Gossip, mingle and heartbeat are off: these workers never need to know about each other.
+    """
+    argv = [sys.executable, "-m", "celery", "-A", "pagero", "worker", "-Q", queues, "-c", str(concurrency)]
+    if name:
+        argv += ["-n", name]
+    return [*argv, "-l", log_level, "--without-gossip", "--without-mingle", "--without-heartbeat"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -90,30 +89,17 @@ class WorkerProcess:
         self.log_path = ROOT / "test-artifacts" / f"celery-{XDIST_WORKER}.log"
 
     def start(self) -> None:
+        from pagero.celery import worker_command
+
         self.log_path.parent.mkdir(exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "pagero",
-                "worker",
-                "-Q",
+            worker_command(
                 f"{TEST_QUEUE},{TEST_QUEUE}-shadow",
-                "-c",
-                str(self.concurrency),
-                "--pool",
-                "prefork",
-                "-n",
-                f"test-{XDIST_WORKER}-{time.monotonic_ns()}@%h",
-                "-l",
-                "info",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+                self.concurrency,
+                name=f"test-{XDIST_WORKER}-{time.monotonic_ns()}@%h",
+                log_level="info",
+            ),
             cwd=ROOT,
             env=subprocess_env(**self.extra_env),
             stdout=log,
