@@ -205,16 +205,10 @@ def send_check(request: HttpRequest) -> JsonResponse:
         report = formats.validate(data)
     except formats.FormatError as exc:
         return JsonResponse({"ok": False, "error": exc.message, "findings": []})
-    findings = [
-        {"rule": f.rule_id, "severity": f.severity, "term": f.term, "message": f.message} for f in report.findings
-    ]
     return JsonResponse(
         {
             "ok": report.valid,
-            "syntax": report.syntax,
-            "document_type": report.document_type,
-            "rule_sets": report.rule_sets,
-            "findings": findings,
+            **report.as_dict(),
             "summary": _("valid") if report.valid else _("%(n)d problem(s)") % {"n": len(report.fatal)},
         }
     )

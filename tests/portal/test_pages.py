@@ -98,7 +98,7 @@ def test_send_check_reports_findings_and_submit_starts_the_pipeline(alice):
     )
     assert client.post("/send/check", {"file": good}).json()["ok"] is True
     checked = client.post("/send/check", {"file": bad}).json()
-    assert checked["ok"] is False and any(f["rule"] == "BR-CO-16" for f in checked["findings"])
+    assert checked["ok"] is False and any(f["rule_id"] == "BR-CO-16" for f in checked["findings"])
     garbage = client.post("/send/check", {"file": SimpleUploadedFile("x.bin", b"\x00\x01")}).json()
     assert garbage["ok"] is False and "neither XML nor EDIFACT" in garbage["error"]
     good.seek(0)
