@@ -28,6 +28,16 @@ class ControlPageAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditTrailAdmin(admin.ModelAdmin):
+    """An append-only audit trail: rows are written by the controllers, never added or edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(PayloadMigrationState)
 class PayloadMigrationAdmin(ControlPageAdmin):
     """The changelist is replaced by a control page: status, the gate's verdict and two buttons."""
@@ -80,15 +90,9 @@ class PayloadMigrationAdmin(ControlPageAdmin):
 
 
 @admin.register(PhaseChange)
-class PhaseChangeAdmin(admin.ModelAdmin):
+class PhaseChangeAdmin(AuditTrailAdmin):
     list_display = ["at", "action", "from_phase", "to_phase", "actor", "reason"]
-    readonly_fields = ["at", "action", "from_phase", "to_phase", "actor", "reason"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    readonly_fields = list_display
 
 
 @admin.register(RepairEntry)
@@ -170,12 +174,6 @@ class ContextRouteAdmin(ControlPageAdmin):
 
 
 @admin.register(ContextRouteChange)
-class ContextRouteChangeAdmin(admin.ModelAdmin):
+class ContextRouteChangeAdmin(AuditTrailAdmin):
     list_display = ["at", "context", "from_mode", "to_mode", "canary_percent", "actor", "gate_overridden", "reason"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

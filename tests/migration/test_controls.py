@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from migration.models import PhaseChange, RepairEntry
+from migration.models import ContextRouteChange, PhaseChange, RepairEntry
 from migration.payloads.phases import Phase
 from migration.payloads.store import current_phase
 from pagero.documents import public as documents
@@ -106,6 +106,23 @@ def test_admin_page_shows_phase_gate_and_changes_phase(admin_client, empty_cassa
         "/admin/migration/payloadmigrationstate/change/", {"action": "advance", "reason": "too fast"}, follow=True
     )
     assert b"Refused: no backfill pass has finished" in refused.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trail", ["phasechange", "contextroutechange"])
+def test_audit_trails_cannot_be_added_to_or_edited_in_the_console(admin_client, empty_cassandra, trail):
+    from migration.contexts import public as contexts
+
+    cli("advance", "--reason", "audit row")
+    contexts.set_mode("formats", "shadow", actor="test", reason="audit row")
+    assert admin_client.get(f"/admin/migration/{trail}/").status_code == 200
+    assert admin_client.get(f"/admin/migration/{trail}/add/").status_code == 403
+    model = PhaseChange if trail == "phasechange" else ContextRouteChange
+    row = model.objects.first()
+    before = {f.name: getattr(row, f.name) for f in model._meta.fields}
+    admin_client.post(f"/admin/migration/{trail}/{row.pk}/change/", {"actor": "forged", "reason": "forged"})
+    row.refresh_from_db()
+    assert {f.name: getattr(row, f.name) for f in model._meta.fields} == before
 
 
 @pytest.mark.django_db
