@@ -12,7 +12,7 @@ from datetime import date
 from lxml import etree
 
 from ..errors import ConversionWarning
-from ..model import Address, Contact, Identifier, Invoice, Line
+from ..model import Address, AllowanceCharge, Contact, Identifier, Invoice, Line, LineAllowanceCharge, Period
 from ..values import ccyymmdd, text
 from .names import QDT, RAM, RSM, UDT
 from .reader import TAX_POINT_CODE_TO_CII
@@ -259,20 +259,10 @@ class _CiiWriter:
                 "CII holds the VAT point date in the VAT breakdown, and there is none",
                 "BT-7",
             )
-        period = inv.delivery.invoicing_period if inv.delivery else None
-        if period and (period.start or period.end):
-            node_period = ram(node, "BillingSpecifiedPeriod")
-            date_time(node_period, "StartDateTime", period.start)
-            date_time(node_period, "EndDateTime", period.end)
+        self.period(node, inv.delivery.invoicing_period if inv.delivery else None)
         for items, charge in ((inv.allowances, False), (inv.charges, True)):
             for item in items:
-                ac = ram(node, "SpecifiedTradeAllowanceCharge")
-                self.indicator(ac, charge)
-                opt(ac, "CalculationPercent", item.percentage)
-                opt(ac, "BasisAmount", item.base_amount)
-                opt(ac, "ActualAmount", item.amount)
-                opt(ac, "ReasonCode", item.reason_code)
-                opt(ac, "Reason", item.reason)
+                ac = self.allowance_charge(node, item, charge)
                 tax = ram(ac, "CategoryTradeTax")
                 ram(tax, "TypeCode", "VAT")
                 opt(tax, "CategoryCode", item.vat_category)
@@ -297,6 +287,24 @@ class _CiiWriter:
             date_time(ref, "FormattedIssueDateTime", preceding.issue_date, kind="qdt")
         if inv.buyer_accounting_reference:
             ram(ram(node, "ReceivableSpecifiedTradeAccountingAccount"), "ID", inv.buyer_accounting_reference)
+
+    def period(self, parent, period: Period | None) -> None:
+        """BG-14 on the document or BG-26 on a line."""
+        if period and (period.start or period.end):
+            node = ram(parent, "BillingSpecifiedPeriod")
+            date_time(node, "StartDateTime", period.start)
+            date_time(node, "EndDateTime", period.end)
+
+    def allowance_charge(self, parent, item: AllowanceCharge | LineAllowanceCharge, charge: bool) -> etree._Element:
+        """The fields document (BG-20/21) and line (BG-27/28) allowances and charges share."""
+        node = ram(parent, "SpecifiedTradeAllowanceCharge")
+        self.indicator(node, charge)
+        opt(node, "CalculationPercent", item.percentage)
+        opt(node, "BasisAmount", item.base_amount)
+        opt(node, "ActualAmount", item.amount)
+        opt(node, "ReasonCode", item.reason_code)
+        opt(node, "Reason", item.reason)
+        return node
 
     def indicator(self, parent, charge: bool) -> None:
         holder = ram(parent, "ChargeIndicator")
@@ -370,19 +378,10 @@ class _CiiWriter:
         ram(tax, "TypeCode", "VAT")
         opt(tax, "CategoryCode", line.vat.category)
         opt(tax, "RateApplicablePercent", line.vat.rate)
-        if line.period and (line.period.start or line.period.end):
-            period = ram(settlement, "BillingSpecifiedPeriod")
-            date_time(period, "StartDateTime", line.period.start)
-            date_time(period, "EndDateTime", line.period.end)
+        self.period(settlement, line.period)
         for items, charge in ((line.allowances, False), (line.charges, True)):
             for entry in items:
-                ac = ram(settlement, "SpecifiedTradeAllowanceCharge")
-                self.indicator(ac, charge)
-                opt(ac, "CalculationPercent", entry.percentage)
-                opt(ac, "BasisAmount", entry.base_amount)
-                opt(ac, "ActualAmount", entry.amount)
-                opt(ac, "ReasonCode", entry.reason_code)
-                opt(ac, "Reason", entry.reason)
+                self.allowance_charge(settlement, entry, charge)
         opt(ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount", line.net_amount)
         if line.object_id:
             ref = ram(settlement, "AdditionalReferencedDocument")
