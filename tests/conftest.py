@@ -17,7 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# TEST_NAMESPACE separates two test runs sharing one set of services (give each its own DATABASE_URL too).
+TEST_NAMESPACE = os.environ.get("TEST_NAMESPACE", "")
+XDIST_WORKER = TEST_NAMESPACE + os.environ.get("PYTEST_XDIST_WORKER", "main")
 TEST_QUEUE = f"pagero-test-{XDIST_WORKER}"
 TEST_KEYSPACE = f"pagero_test_{XDIST_WORKER}"
 
