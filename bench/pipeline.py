@@ -31,9 +31,9 @@ def prepare():
     DocumentEvent.objects.all().delete()
     Document.objects.all().delete()
     sender = partners.ensure_organisation("Bench Sender", "bench-sender")
-    partners.add_identifier(sender.id, "0007", "5567321707")
+    partners.add_identifier(sender.id, "0007", "5567321707", verified=True)
     recipient = partners.ensure_organisation("Bench Recipient", "bench-recipient")
-    partners.add_identifier(recipient.id, "0192", "987654325")
+    partners.add_identifier(recipient.id, "0192", "987654325", verified=True)
     partners.set_receive_preferences(recipient.id, format="cii", channel="inbox")
     return partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
 

@@ -8,9 +8,12 @@ every variable; the README has the short table.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PAGERO_VAR_DIR", BASE_DIR / "var"))
@@ -28,10 +31,60 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# PAGERO_ENV=production turns on the deployment hardening below (HTTPS only, HSTS, secure cookies, SMTP)
+# and refuses to start without a real SECRET_KEY. Anything else is the embedded default of `make run`:
+# plain http on loopback.
+PAGERO_ENV = os.environ.get("PAGERO_ENV", "").strip().lower() or "embedded"
+if PAGERO_ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"PAGERO_ENV must be 'production' or empty, not {PAGERO_ENV!r}")
+PRODUCTION = PAGERO_ENV == "production"
 # The fallback key only exists so that `make run` works out of the box; production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-local-only-key-set-SECRET_KEY-in-production"
+INSECURE_SECRET_KEY = "insecure-local-only-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_SECRET_KEY
+if PRODUCTION:
+    # The same bar as Django's own deployment check (security.W009): a known, short or repetitive key
+    # lets anyone forge sessions, password-reset links and signed values.
+    if SECRET_KEY in {INSECURE_SECRET_KEY, "change-me"} or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "PAGERO_ENV=production needs SECRET_KEY: a random value of at least 50 characters, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("PAGERO_ENV=production refuses DEBUG=1: debug pages show settings and code")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- transport and browser security ---------------------------------------------------------
+# Production is served over HTTPS only; the embedded default stays reachable over plain http.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Probes and the metrics scrape come from inside the deployment over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients' requests).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# One policy everywhere: scripts only from our origin (inline ones carry the per-response nonce);
+# inline style attributes stay allowed for the console's templates.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Bearer token for /metrics; empty: the endpoint is open (scrape it from the internal network only).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -42,6 +95,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "axes",
+    "csp",
     "pagero.partners",
     "pagero.documents",
     "pagero.formats",
@@ -55,13 +110,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "pagero.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Refuses oversized or unframed bodies before anything (CSRF, parsers) reads them.
+    "pagero.api_errors.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pagero.urls"
@@ -90,12 +150,36 @@ if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite takes one writer at a time. BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
+    # second writer waits (up to `timeout` seconds) instead of failing with "database is locked" when a read
+    # transaction tries to become a write; WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("SQLITE_TIMEOUT_SECONDS", "30")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Failed logins (portal and console) are counted per username and client address (django-axes); after
+# LOGIN_FAILURE_LIMIT failures that pair is locked for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "pagero.portal.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "pagero.portal.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Lockouts are still logged as warnings and listed in the console; no banner on every command.
+AXES_VERBOSE = False
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
@@ -142,7 +226,12 @@ PAYLOAD_STORE = os.environ.get("PAYLOAD_STORE") or ("migration" if CASSANDRA_HOS
 
 # --- documents -----------------------------------------------------------------------------
 MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_BYTES + 1024 * 1024
+# A multipart upload may carry this much besides the document (boundaries, part headers, small fields).
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# Form fields (not files) held in memory; documents never go through request.POST/request.body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Uploaded files above this size are spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 
 # --- exchange pipeline ---------------------------------------------------------------------
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
@@ -169,7 +258,11 @@ SHADOW_GATE_MIN_COMPARISONS = int(os.environ.get("SHADOW_GATE_MIN_COMPARISONS", 
 SHADOW_GATE_MAX_MISMATCH_UPPER = float(os.environ.get("SHADOW_GATE_MAX_MISMATCH_UPPER", "0.01"))
 
 # --- e-mail --------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Production sends through SMTP (EMAIL_HOST, EMAIL_PORT); the embedded default prints to stdout.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
@@ -199,3 +292,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"cassandra": {"level": "WARNING"}},
 }
+
+# Webhook targets (pagero/delivery/webhook.py): https only unless WEBHOOK_ALLOW_HTTP; addresses inside the network
+# (loopback, private, link-local, ...) are refused unless covered by WEBHOOK_ALLOWED_HOSTS (IP addresses or CIDRs).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+# Identifier claims: the e-mail confirmation link (pagero/partners/confirmation.py) and how long it stays valid.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+IDENTIFIER_CONFIRMATION_MAX_AGE_SECONDS = int(os.environ.get("IDENTIFIER_CONFIRMATION_MAX_AGE_SECONDS", "259200"))
+
+# --- exchange pipeline: failures, time limits, stuck documents -------------------------------
+# A step that raises something it does not handle is retried this many times in all (backoff base * 2**(n-1),
+# +-25% jitter), then the document fails with "internal error while <step>: <type>: <message>".
+PIPELINE_STEP_MAX_ATTEMPTS = int(os.environ.get("PIPELINE_STEP_MAX_ATTEMPTS", "3"))
+PIPELINE_STEP_RETRY_BASE_SECONDS = float(os.environ.get("PIPELINE_STEP_RETRY_BASE_SECONDS", "5"))
+# Celery time limits of every pipeline task: past the soft one the document fails with that reason; the hard one
+# kills a step that does not stop.
+PIPELINE_SOFT_TIME_LIMIT_SECONDS = float(os.environ.get("PIPELINE_SOFT_TIME_LIMIT_SECONDS", "120"))
+PIPELINE_HARD_TIME_LIMIT_SECONDS = float(os.environ.get("PIPELINE_HARD_TIME_LIMIT_SECONDS", "150"))
+# The sweeper re-queues a stuck document at most this many times per status (waiting SWEEP_AFTER_SECONDS, then
+# twice as long each time), then fails it: "stuck in <status> after N re-queues". At most SWEEP_BATCH per run.
+SWEEP_MAX_REQUEUES = int(os.environ.get("SWEEP_MAX_REQUEUES", "5"))
+SWEEP_BATCH = int(os.environ.get("SWEEP_BATCH", "500"))

@@ -1,10 +1,17 @@
 """Top-level URL map: each context mounts its own URLs here."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import health, metrics
+from . import api_errors, health, metrics
+
+# Swagger UI loads its bundle from the CDN; its start script comes from our origin (the split view).
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+swagger_ui = csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,7 +21,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("pagero.documents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", swagger_ui, name="api-docs"),
+    # Anything else under /api/ (unknown endpoint, malformed document id) is the API's JSON 404.
+    re_path(r"^api/", api_errors.not_found),
+    path("identifiers/", include("pagero.partners.urls")),
     path("", include("shadow.urls")),
     path("", include("pagero.portal.urls")),
 ]
+
+handler500 = "pagero.api_errors.server_error"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Organisation(models.Model):
@@ -20,6 +21,12 @@ class Organisation(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=128, blank=True)
     delivery_email = models.EmailField(blank=True)
+    # What to do when a conversion to a receive format cannot carry every term of the original, per format
+    # ({"ubl": "strict"}); a format not named here gets DEFAULT_CONVERSION_POLICY (partners.public).
+    conversion_policies = models.JSONField(default=dict, blank=True)
+    # Accept documents whose only fatal findings are national rules of the CIUS they declare (Peppol country
+    # rules, XRechnung's German rules): they are converted and delivered with the findings on the timeline.
+    lenient_national_rules = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -31,17 +38,34 @@ class Organisation(models.Model):
 class ParticipantIdentifier(models.Model):
     """An identifier a partner is known by on the network, e.g. 0088 (GLN) or 0192 (NO org no.).
 
-    The (scheme, value) pair is unique network-wide: it is how a sender addresses a recipient.
-    Values are stored without blanks (see public.normalise_identifier) and compared case-insensitively:
-    Peppol participant identifiers are case-insensitive, and VAT numbers are written both ways.
+    An organisation claims an identifier; the claim routes documents only once verified (by the network
+    operator in the console, or for an e-mail identifier by the link sent to that address). Several
+    organisations may claim the same (scheme, value), but only one holds it verified: that is how a sender
+    addresses a recipient. Values are stored without blanks (see public.normalise_identifier) and compared
+    case-insensitively: Peppol participant identifiers are case-insensitive, and VAT numbers are written both ways.
     """
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    STATUSES = [(PENDING, "pending verification"), (VERIFIED, "verified"), (REJECTED, "rejected")]
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="identifiers")
     scheme = models.CharField(max_length=16)
     value = models.CharField(max_length=256)
+    status = models.CharField(max_length=16, choices=STATUSES, default=PENDING, db_index=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Who verified or rejected the claim: "operator <username>", "e-mail confirmation", "demo data", ...
+    decided_by = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint("scheme", Lower("value"), name="uniq_identifier_ci")]
+        constraints = [
+            models.UniqueConstraint("organisation", "scheme", Lower("value"), name="uniq_identifier_claim_ci"),
+            models.UniqueConstraint(
+                "scheme", Lower("value"), condition=models.Q(status="verified"), name="uniq_verified_identifier_ci"
+            ),
+        ]
         ordering = ["scheme", "value"]
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 The buyer's identifiers are tried in a fixed priority order (endpoint id BT-49, legal registration
 id BT-47, VAT id BT-48, GLN BT-46 with scheme 0088, e-mail BT-58); the first one registered in the
-participant directory wins.
+participant directory wins. The directory holds verified identifiers only, so an organisation's unverified
+claim on someone else's identifier neither receives their documents nor makes them ambiguous.
 """
 
 from __future__ import annotations

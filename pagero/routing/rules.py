@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# VAT numbers are registered under national VAT schemes (ISO 6523 ICD 99xx) or a plain "vat" scheme.
+# VAT numbers are registered under national VAT schemes (ISO 6523 ICD 99xx) or a plain "vat" scheme. The partners
+# context validates claims with the same sets (tests/partners checks they agree).
 VAT_SCHEMES = frozenset(
     {
         "vat",

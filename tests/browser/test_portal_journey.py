@@ -49,10 +49,10 @@ def browser():
 @pytest.fixture
 def people(db):
     acme = partners.ensure_organisation("Acme Supplies AB", "acme")
-    partners.add_identifier(acme.id, "0007", "5567321707")
+    partners.add_identifier(acme.id, "0007", "5567321707", verified=True)
     partners.ensure_member(acme.id, "alice", "alice-browser-1", email="alice@acme.example")
     nordic = partners.ensure_organisation("Nordic Retail AS", "nordic")
-    partners.add_identifier(nordic.id, "0192", "987654325")
+    partners.add_identifier(nordic.id, "0192", "987654325", verified=True)
     partners.set_receive_preferences(nordic.id, format="cii", channel="inbox")
     partners.ensure_member(nordic.id, "bob", "bob-browser-1", email="bob@nordic.example")
     other = partners.ensure_organisation("Outsider GmbH", "outsider")

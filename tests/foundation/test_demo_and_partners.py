@@ -32,6 +32,10 @@ def test_seed_demo_is_idempotent_and_prints_logins_and_tokens():
     )
     names = [o["organisation"] for o in first["organisations"]]
     assert len(names) == 2
+    for org in first["organisations"]:  # the demo organisations route to each other
+        assert {i["status"] for i in org["identifiers"]} == {"verified"}
+        for ident in org["identifiers"]:
+            assert partners.find_organisation_by_identifier(ident["scheme"], ident["value"]).name == org["organisation"]
     for org in first["organisations"]:
         assert org["identifiers"] and org["users"][0]["password"]
         principal = partners.authenticate_token(org["api_tokens"][0]["token"])
@@ -55,9 +59,9 @@ def test_tokens_are_hashed_at_rest_and_revocable():
 def test_identifier_belongs_to_one_organisation():
     a = partners.ensure_organisation("A", "a")
     b = partners.ensure_organisation("B", "b")
-    partners.add_identifier(a.id, "0088", " 7300010000001 ")
+    partners.add_identifier(a.id, "0088", " 7300010000001 ", verified=True)
     assert partners.find_organisation_by_identifier("0088", "7300010000001") == a
-    with pytest.raises(partners.IdentifierTaken):
+    with pytest.raises(partners.IdentifierTaken, match="already verified for another organisation"):
         partners.add_identifier(b.id, "0088", "7300010000001")
 
 
@@ -80,7 +84,7 @@ def test_admin_login_page_is_served(client):
 def test_identifier_lookup_ignores_case_and_blanks():
     a = partners.ensure_organisation("A", "a")
     b = partners.ensure_organisation("B", "b")
-    stored = partners.add_identifier(a.id, "9955", "SE 5567 3217 0701")
+    stored = partners.add_identifier(a.id, "9955", "SE 5567 3217 0701", verified=True)
     assert stored.value == "SE556732170701"
     assert partners.find_organisation_by_identifier("9955", "se556732170701") == a
     with pytest.raises(partners.IdentifierTaken):

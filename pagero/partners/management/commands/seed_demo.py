@@ -21,7 +21,7 @@ DEMO_ORGANISATIONS = [
     {
         "name": "Nordic Retail AS",
         "slug": "nordic",
-        "identifiers": [("0192", "987654325"), ("0088", "7080000000006"), ("9908", "NO987654325MVA")],
+        "identifiers": [("0192", "987654325"), ("0088", "7080000000005"), ("9908", "NO987654325MVA")],
         "users": [{"username": "bob", "email": "bob@nordic.example", "password": "nordic-demo-2026"}],
         "token": "pgr_demo_nordic_8e2b7c4a1f5d9e3b",
         "receive": {"format": "cii", "channel": "inbox"},
@@ -41,8 +41,8 @@ class Command(BaseCommand):
         output = []
         for spec in DEMO_ORGANISATIONS:
             org = partners.ensure_organisation(spec["name"], spec["slug"])
-            for scheme, value in spec["identifiers"]:
-                partners.add_identifier(org.id, scheme, value)
+            for scheme, value in spec["identifiers"]:  # verified: the demo organisations route to each other
+                partners.add_identifier(org.id, scheme, value, verified=True)
             for user in spec["users"]:
                 partners.ensure_member(org.id, user["username"], user["password"], email=user["email"])
             token = partners.issue_api_token(org.id, "demo", scope="write", plain=spec["token"])
@@ -51,7 +51,10 @@ class Command(BaseCommand):
                 {
                     "organisation": org.name,
                     "slug": org.slug,
-                    "identifiers": [{"scheme": i.scheme, "value": i.value} for i in partners.list_identifiers(org.id)],
+                    "identifiers": [
+                        {"scheme": i.scheme, "value": i.value, "status": i.status}
+                        for i in partners.list_identifiers(org.id)
+                    ],
                     "users": [{"username": u["username"], "password": u["password"]} for u in spec["users"]],
                     "api_tokens": [{"name": token.name, "scope": token.scope, "token": token.plain}],
                     "receives": {"format": profile.format, "channel": profile.channel},
