@@ -9,6 +9,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 RUN SECRET_KEY=build python manage.py collectstatic --noinput -v0 && chown -R app:app /app
+# The image runs hardened (HTTPS only, HSTS, secure cookies) and refuses to start without a real SECRET_KEY.
+ENV PAGERO_ENV=production
 USER app
 EXPOSE 8000
 # Web by default; docker-compose overrides the command for the worker.

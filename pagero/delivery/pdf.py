@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -13,14 +14,29 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from pagero.formats.public import Invoice
 
 
+# A rendering shows at most this many characters of one value: a longer one (a party name of 17,000
+# characters is valid EN 16931) cannot be laid out in a table cell. The e-invoice keeps the whole value.
+MAX_VALUE_CHARS = 300
+
+
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "\u2026"
+
+
+def _markup(value: object) -> str:
+    """A value of the invoice as Paragraph text: escaped, so that it is shown, never read as reportlab markup.
+
+    Paragraph understands tags (<img src>, <a href>, <font>, ...): an unescaped value could embed a file
+    from the server's disk, add links, or break the rendering.
+    """
+    return escape(_text(value))
 
 
 def _address(party) -> str:
     a = party.address
     parts = [a.line1, a.line2, a.line3, " ".join(x for x in (a.post_code, a.city) if x), a.country_code]
-    return "<br/>".join(p for p in parts if p)
+    return "<br/>".join(_markup(p) for p in parts if p)
 
 
 def render_pdf(invoice: Invoice) -> bytes:
@@ -36,10 +52,10 @@ def render_pdf(invoice: Invoice) -> bytes:
     )
     title = "Credit note" if invoice.is_credit_note else "Invoice"
     story = [
-        Paragraph(f"{title} {_text(invoice.number)}", styles["Title"]),
+        Paragraph(f"{title} {_markup(invoice.number)}", styles["Title"]),
         Paragraph(
-            f"Issue date {_text(invoice.issue_date)} &nbsp; Due date {_text(invoice.due_date)} &nbsp; "
-            f"Currency {_text(invoice.currency)}",
+            f"Issue date {_markup(invoice.issue_date)} &nbsp; Due date {_markup(invoice.due_date)} &nbsp; "
+            f"Currency {_markup(invoice.currency)}",
             styles["Normal"],
         ),
         Spacer(1, 6 * mm),
@@ -50,9 +66,11 @@ def render_pdf(invoice: Invoice) -> bytes:
             [Paragraph("<b>Seller</b>", styles["Normal"]), Paragraph("<b>Buyer</b>", styles["Normal"])],
             [
                 Paragraph(
-                    f"{_text(seller.name)}<br/>{_address(seller)}<br/>VAT {_text(seller.vat_id)}", styles["Normal"]
+                    f"{_markup(seller.name)}<br/>{_address(seller)}<br/>VAT {_markup(seller.vat_id)}", styles["Normal"]
                 ),
-                Paragraph(f"{_text(buyer.name)}<br/>{_address(buyer)}<br/>VAT {_text(buyer.vat_id)}", styles["Normal"]),
+                Paragraph(
+                    f"{_markup(buyer.name)}<br/>{_address(buyer)}<br/>VAT {_markup(buyer.vat_id)}", styles["Normal"]
+                ),
             ],
         ],
         colWidths=[87 * mm, 87 * mm],
@@ -63,7 +81,7 @@ def render_pdf(invoice: Invoice) -> bytes:
         rows.append(
             [
                 _text(line.id),
-                Paragraph(_text(line.item.name), styles["Normal"]),
+                Paragraph(_markup(line.item.name), styles["Normal"]),
                 f"{_text(line.quantity)} {_text(line.unit_code)}",
                 _text(line.price.net_price),
                 f"{_text(line.vat.category)} {_text(line.vat.rate)}%",
@@ -101,16 +119,16 @@ def render_pdf(invoice: Invoice) -> bytes:
     ]
     payment = invoice.payment
     if payment:
-        accounts = ", ".join(_text(c.account_id) for c in payment.credit_transfers)
+        accounts = ", ".join(_markup(c.account_id) for c in payment.credit_transfers)
         story += [
             Spacer(1, 6 * mm),
             Paragraph(
-                f"Payment: means {_text(payment.means_code)} {_text(payment.means_text)} &nbsp; account {accounts} "
-                f"&nbsp; reference {_text(payment.remittance_information)}",
+                f"Payment: means {_markup(payment.means_code)} {_markup(payment.means_text)} &nbsp; account {accounts} "
+                f"&nbsp; reference {_markup(payment.remittance_information)}",
                 styles["Normal"],
             ),
         ]
     if invoice.payment_terms:
-        story.append(Paragraph(f"Terms: {invoice.payment_terms}", styles["Normal"]))
+        story.append(Paragraph(f"Terms: {_markup(invoice.payment_terms)}", styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

@@ -11,6 +11,15 @@ from . import pipeline
 from .lifecycle import IllegalTransition
 from .models import Document, DocumentEvent, PayloadRecord
 
+# A spreadsheet runs a cell that starts with one of these as a formula (DDE, HYPERLINK, ...).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value for a CSV export that a spreadsheet shows as text: formula-like values get a leading `'`."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
 
 class EventInline(admin.TabularInline):
     model = DocumentEvent
@@ -88,7 +97,7 @@ class DocumentAdmin(admin.ModelAdmin):
         ]
         writer.writerow(columns)
         for document in queryset:
-            writer.writerow([getattr(document, column) for column in columns])
+            writer.writerow([csv_cell(getattr(document, column)) for column in columns])
         return response
 
 

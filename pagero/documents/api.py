@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from pagero import edge
+from pagero.api_errors import too_large_message
 from pagero.formats import public as formats
 from pagero.partners import public as partners
 
@@ -25,6 +27,17 @@ from .models import Document
 
 ApiTokenAuthentication, HasWriteScope = partners.api_authentication()
 
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the organisation API tokens in the OpenAPI schema (a bearer token)."""
+
+    target_class = f"{ApiTokenAuthentication.__module__}.{ApiTokenAuthentication.__qualname__}"
+    name = "ApiToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "http", "scheme": "bearer", "description": "an organisation API token: `Bearer pgr_...`"}
+
+
 CONTENT_TYPES = {
     "ubl": "application/xml",
     "cii": "application/xml",
@@ -33,18 +46,29 @@ CONTENT_TYPES = {
 }
 
 
+class DocumentTooLargeError(APIException):
+    status_code = 413
+    default_code = "document_too_large"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extra = {"limit": settings.MAX_DOCUMENT_BYTES}
+
+
 class RawBodyParser(BaseParser):
     """Any non-multipart body is the document itself (XML, EDIFACT, ...)."""
 
     media_type = "*/*"
 
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:
-        return stream.read() if stream is not None else b""
-
-
-class SubmissionThrottle(ScopedRateThrottle):
-    def get_rate(self) -> str:
-        return settings.SUBMISSION_RATE
+        if stream is None:
+            return b""
+        # Never more than one byte over the limit in memory, whatever the Content-Length claimed.
+        limit = settings.MAX_DOCUMENT_BYTES
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise DocumentTooLargeError(f"the request body is over the limit of {limit} bytes (MAX_DOCUMENT_BYTES)")
+        return data
 
 
 class EventSerializer(serializers.Serializer):
@@ -90,12 +114,21 @@ class DocumentSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/api/v1/documents/{document.id}")
 
 
+class DroppedTermSerializer(serializers.Serializer):
+    """A part of the original the conversion to the recipient's format could not carry."""
+
+    path = serializers.CharField()
+    term = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
 class DocumentDetailSerializer(DocumentSerializer):
     timeline = EventSerializer(source="events", many=True)
     validation_report = serializers.JSONField()
+    dropped = DroppedTermSerializer(many=True)
 
     class Meta(DocumentSerializer.Meta):
-        fields = [*DocumentSerializer.Meta.fields, "timeline", "validation_report"]
+        fields = [*DocumentSerializer.Meta.fields, "timeline", "validation_report", "dropped"]
 
 
 def organisation_of(request: Request) -> int:
@@ -104,6 +137,26 @@ def organisation_of(request: Request) -> int:
 
 def error(status_code: int, code: str, message: str, **extra: object) -> Response:
     return Response({"error": code, "message": message, **extra}, status=status_code)
+
+
+def rejection(document: Document, code: str, message: str) -> Response:
+    """The answer to a document kept but rejected at once (it could not even be read)."""
+    return error(
+        415 if code == "unsupported_format" else 422,
+        code,
+        message,
+        document_id=str(document.id),
+        status="rejected",
+    )
+
+
+def rejected_at_submission(document: Document) -> dict | None:
+    """The error a document was rejected with when it was submitted, if it was (not later, by validation)."""
+    if document.status != Status.REJECTED:
+        return None
+    event = document.events.filter(kind="rejected").order_by("at").first()
+    found = event.detail.get("error") if event is not None else None
+    return found if isinstance(found, dict) and found.get("error") else None
 
 
 class ApiView(APIView):
@@ -122,10 +175,9 @@ class ApiView(APIView):
 
 class DocumentsView(ApiView):
     parser_classes = [MultiPartParser, RawBodyParser]
-    throttle_scope = "submissions"
 
     def get_throttles(self):
-        return [SubmissionThrottle()] if self.request.method == "POST" else []
+        return [edge.SubmissionThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         summary="Submit a document",
@@ -145,6 +197,10 @@ class DocumentsView(ApiView):
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        if upload is not None and upload.size > settings.MAX_DOCUMENT_BYTES:
+            return error(
+                413, "document_too_large", too_large_message(upload.size, "the file"), limit=settings.MAX_DOCUMENT_BYTES
+            )
         data = upload.read() if upload is not None else request.data
         if not data:
             data = b""  # DRF does not run parsers for an empty body
@@ -162,13 +218,12 @@ class DocumentsView(ApiView):
         except pipeline.IdempotencyConflict as exc:
             return error(409, "idempotency_conflict", str(exc))
         if submission.error is not None:
-            return error(
-                422 if submission.error.code != "unsupported_format" else 415,
-                submission.error.code,
-                submission.error.message,
-                document_id=str(submission.document.id),
-                status="rejected",
-            )
+            return rejection(submission.document, submission.error.code, submission.error.message)
+        if not submission.created:
+            # A replay answers what the first submission was answered, a rejection included.
+            first = rejected_at_submission(submission.document)
+            if first is not None:
+                return rejection(submission.document, first["error"], first.get("message", ""))
         body = DocumentSerializer(submission.document, context=self.context(request)).data
         return Response(body, status=202 if submission.created else 200)
 
@@ -189,7 +244,10 @@ class DocumentsView(ApiView):
         if state is not None and state not in {s.value for s in Status}:
             return error(400, "invalid_parameter", f"unknown status {state!r}")
         since = request.query_params.get("since")
-        since_dt = parse_datetime(since) if since else None
+        try:
+            since_dt = parse_datetime(since) if since else None
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            since_dt = None
         if since and since_dt is None:
             return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
         queryset = selectors.list_documents(organisation_of(request), direction, state, since_dt)
@@ -226,7 +284,7 @@ class DocumentContentView(ApiView):
         if content is None:
             raise NotFound("no such document")
         response = HttpResponse(content.data, content_type=content.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{content.filename}"'
+        response["Content-Disposition"] = edge.attachment_disposition(content.filename, wanted)
         return response
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pagero import edge
 from pagero.delivery import public as delivery
 from pagero.documents import public as documents
 from pagero.formats import public as formats
@@ -132,11 +134,11 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
         raise Http404("no such document")
     invoice = None
     if detail.summary.document_type in {"invoice", "credit_note"} and detail.summary.status != "rejected":
-        original = documents.document_content(request.organisation.id, document_id, "original")
         try:
-            invoice = formats.parse(original.data).invoice
-        except formats.FormatError:
-            invoice = None
+            original = documents.document_content(request.organisation.id, document_id, "original")
+            invoice = formats.parse(original.data).invoice if original is not None else None
+        except (formats.FormatError, documents.PayloadError):
+            invoice = None  # the page still shows the status and timeline; the download says what is missing
     partner = partners.organisation_names({detail.summary.partner_id} - {None}).get(detail.summary.partner_id)
     return render(
         request,
@@ -146,6 +148,7 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
             "events": detail.events,
             "report": detail.validation_report,
             "renditions": detail.renditions,
+            "dropped": detail.dropped,
             "invoice": invoice,
             "partner": partner,
             "in_flight": detail.summary.status in {"received", "validated", "routed", "converted"},
@@ -174,13 +177,19 @@ def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
         raise Http404("unknown format")
     try:
         content = documents.document_content(request.organisation.id, document_id, fmt)
-    except (formats.FormatError, documents.NoRendition) as exc:
+    except documents.NoRendition as exc:
         messages.error(request, str(exc))
+        return redirect("portal:document", document_id=document_id)
+    except formats.FormatError as exc:
+        messages.error(request, _("This document cannot be given as %(fmt)s: %(reason)s") % {"fmt": fmt, "reason": exc})
+        return redirect("portal:document", document_id=document_id)
+    except documents.PayloadError:
+        messages.error(request, _("The content of this document is not available right now. Try again later."))
         return redirect("portal:document", document_id=document_id)
     if content is None:
         raise Http404("no such document")
     response = HttpResponse(content.data, content_type=content.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{content.filename}"'
+    response["Content-Disposition"] = edge.attachment_disposition(content.filename, fmt)
     return response
 
 
@@ -189,18 +198,41 @@ def send(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/send.html", {})
 
 
-def _upload(request: HttpRequest) -> bytes | None:
+class UploadRefused(Exception):
+    def __init__(self, response: JsonResponse) -> None:
+        self.response = response
+
+
+def _upload(request: HttpRequest) -> bytes:
+    """The uploaded file, after the organisation's submission budget and the size limit allowed it."""
+    wait = edge.submission_wait(request.organisation.id)
+    if wait is not None:
+        response = JsonResponse(
+            {"ok": False, "error": _("Too many documents at once. Try again in %(s)d seconds.") % {"s": wait}},
+            status=429,
+        )
+        response["Retry-After"] = str(int(wait))
+        raise UploadRefused(response)
     upload = request.FILES.get("file")
-    return upload.read() if upload is not None else None
+    if upload is None:
+        raise UploadRefused(JsonResponse({"ok": False, "error": _("No file was uploaded.")}, status=400))
+    if upload.size > settings.MAX_DOCUMENT_BYTES:
+        message = _("The file is %(size)d bytes; the limit is %(limit)d bytes.") % {
+            "size": upload.size,
+            "limit": settings.MAX_DOCUMENT_BYTES,
+        }
+        raise UploadRefused(JsonResponse({"ok": False, "error": message, "code": "document_too_large"}, status=413))
+    return upload.read()
 
 
 @require_POST
 @member_view
 def send_check(request: HttpRequest) -> JsonResponse:
     """Detect and validate one file at once, before the user confirms it."""
-    data = _upload(request)
-    if data is None:
-        return JsonResponse({"ok": False, "error": _("No file was uploaded.")}, status=400)
+    try:
+        data = _upload(request)
+    except UploadRefused as refused:
+        return refused.response
     try:
         report = formats.validate(data)
     except formats.FormatError as exc:
@@ -217,9 +249,10 @@ def send_check(request: HttpRequest) -> JsonResponse:
 @require_POST
 @member_view
 def send_submit(request: HttpRequest) -> JsonResponse:
-    data = _upload(request)
-    if data is None:
-        return JsonResponse({"ok": False, "error": _("No file was uploaded.")}, status=400)
+    try:
+        data = _upload(request)
+    except UploadRefused as refused:
+        return refused.response
     try:
         document_id, status, reason = documents.submit_document(request.organisation.id, data)
     except formats.FormatError as exc:
@@ -257,8 +290,38 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 ("edifact", "EDIFACT"),
             ],
             "channels": [("inbox", _("API inbox")), ("webhook", _("signed webhook")), ("email", _("e-mail with PDF"))],
+            "policies": _policy_rows(partners.receive_profile(org.id)),
+            "policy_choices": [
+                (
+                    partners.POLICY_DELIVER_WITH_ORIGINAL,
+                    _("deliver it, list what is not carried, attach the original where the format allows"),
+                ),
+                (partners.POLICY_STRICT, _("refuse it: the document fails and the sender is told what is not carried")),
+            ],
         },
     )
+
+
+FORMAT_LABELS = {"ubl": "UBL 2.1", "cii": "UN/CEFACT CII", "edifact": "EDIFACT"}
+
+
+def _policy_rows(profile: partners.ReceiveProfile) -> list[tuple[str, str, str]]:
+    """(format, label, chosen policy) for every format a conversion produces."""
+    return [(fmt, FORMAT_LABELS[fmt], profile.conversion_policy(fmt)) for fmt in partners.CONVERTED_FORMATS]
+
+
+def _posted_policies(post) -> dict[str, str]:
+    """The policies the form sent (policy_ubl, ...); values are checked by set_receive_preferences."""
+    return {fmt: post[f"policy_{fmt}"] for fmt in partners.CONVERTED_FORMATS if f"policy_{fmt}" in post}
+
+
+def _posted_national_rules(post) -> bool | None:
+    value = post.get("national_rules")
+    if value is None:
+        return None
+    if value not in {"strict", "lenient"}:
+        raise ValueError(_("National rules must be strict or lenient, not %(value)r.") % {"value": value[:40]})
+    return value == "lenient"
 
 
 @require_POST
@@ -273,6 +336,8 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
                 channel=post.get("channel"),
                 webhook_url=post.get("webhook_url", ""),
                 email=post.get("email", ""),
+                conversion_policies=_posted_policies(post),
+                lenient_national_rules=_posted_national_rules(post),
             )
             messages.success(request, _("Receive preferences saved."))
         elif action == "rotate-secret":
@@ -297,8 +362,17 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
                 raise ValueError(_("No such API token."))
             messages.success(request, _("API token revoked."))
         elif action == "identifier":
-            partners.add_identifier(org.id, post.get("scheme", ""), post.get("value", ""))
-            messages.success(request, _("Identifier added."))
+            claimed = partners.add_identifier(org.id, post.get("scheme", ""), post.get("value", ""))
+            if claimed.verified:
+                messages.success(request, _("Identifier added."))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Identifier claimed: it receives documents once verified (by the network operator, "
+                        "or for an e-mail address by the link sent to it)."
+                    ),
+                )
         else:
             raise Http404("unknown settings action")
     except (ValueError, partners.IdentifierTaken) as exc:

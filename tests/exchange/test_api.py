@@ -42,7 +42,7 @@ def test_unknown_token_is_401_json():
 
 
 def test_read_only_token_cannot_submit(acme):
-    reader = make_org("Reader Ltd", "reader", [("0088", "7300000000001")], scope="read")
+    reader = make_org("Reader Ltd", "reader", [("0088", "7300000000004")], scope="read")
     json_error(reader.post(document("ubl")), 403, "permission_denied")
     assert reader.get("/api/v1/documents").status_code == 200
 
@@ -203,3 +203,77 @@ def test_directory_lookup(acme, nordic):
     assert "n.example" not in str(found)
     json_error(acme.get("/api/v1/directory", scheme="0192", value="1"), 404, "not_found")
     json_error(acme.get("/api/v1/directory", scheme="0192"), 400, "invalid_parameter")
+
+
+# -- hostile and malformed requests --------------------------------------------------------------
+def test_an_impossible_since_is_400_json(acme):
+    for since in ("2024-13-45T00:00:00", "2024-02-30T10:00:00Z", "2024-01-01T25:61:00"):
+        json_error(acme.get("/api/v1/documents", since=since), 400, "invalid_parameter")
+
+
+def test_every_api_url_answers_json_404(acme):
+    document_id = acme.post(document("ubl", number="J-1")).json()["id"]
+    for path in (
+        "/api/v1/documents/not-a-uuid",
+        "/api/v1/documents/not-a-uuid/content",
+        f"/api/v1/documents/{document_id}/nothing-here",
+        "/api/v1/no-such-endpoint",
+        "/api/v2/documents",
+        "/api/",
+    ):
+        json_error(acme.get(path), 404, "not_found")
+    json_error(acme.client.post("/api/v1/inbox/not-a-uuid/ack"), 404, "not_found")
+
+
+def test_a_wrong_method_is_405_json(acme):
+    document_id = acme.post(document("ubl", number="M-1")).json()["id"]
+    json_error(
+        acme.client.put("/api/v1/documents", data=b"x", content_type="application/xml"), 405, "method_not_allowed"
+    )
+    json_error(acme.client.delete(f"/api/v1/documents/{document_id}"), 405, "method_not_allowed")
+    json_error(acme.client.get(f"/api/v1/inbox/{document_id}/ack"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [(b"\x00\x01 not a document", 415, "unsupported_format"), (b"<Invoice><broken></Invoice>", 422, "malformed_xml")],
+)
+def test_a_replayed_rejection_gets_the_original_answer(acme, body, status, code):
+    first = acme.post(body, key=f"rejected-{code}", content_type="application/octet-stream")
+    replay = acme.post(body, key=f"rejected-{code}", content_type="application/octet-stream")
+    assert first.status_code == replay.status_code == status
+    assert replay.json() == first.json()
+    assert first.json()["error"] == code and first.json()["status"] == "rejected"
+    assert Document.objects.filter(sender_id=acme.id).count() == 1
+
+
+def test_a_replay_of_a_document_rejected_later_is_still_the_first_answer(acme):
+    """Rejected by validation (after a 202): the replay says 200 with the document, not the rejection."""
+    data = document("ubl", number="LATE-1")
+    first = acme.post(data, key="late")
+    Document.objects.filter(pk=first.json()["id"]).update(status="rejected", status_reason="BR-CO-16")
+    replay = acme.post(data, key="late")
+    assert first.status_code == 202 and replay.status_code == 200
+    assert replay.json()["id"] == first.json()["id"] and replay.json()["status"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("number", "ascii_stem", "utf8_stem"),
+    [
+        ("ACME-2002", "ACME-2002", "ACME-2002"),
+        ("ACME\"; filename*=UTF-8''evil.sh", "ACME-filename-UTF-8-evil.sh", "ACME-filename-UTF-8-evil.sh"),
+        ("ACME\r\nSet-Cookie: x=1", "ACME-Set-Cookie-x-1", "ACME-Set-Cookie-x-1"),
+        ("Fäktura Ø-7/ü", "Faktura-7-u", "F%C3%A4ktura-%C3%98-7-%C3%BC"),
+    ],
+)
+def test_download_file_names_are_safe_and_name_the_kind(acme, number, ascii_stem, utf8_stem):
+    document_id = acme.post(document("ubl", number="FN-1")).json()["id"]
+    Document.objects.filter(pk=document_id).update(number=number)
+    for fmt, suffix in (("original", "original.xml"), ("cii", "cii.xml"), ("pdf", "pdf")):
+        response = acme.get(f"/api/v1/documents/{document_id}/content", format=fmt)
+        assert response.status_code == 200, response.content
+        ending = f"-{suffix}" if fmt != "pdf" else ".pdf"
+        assert response["Content-Disposition"] == (
+            f"attachment; filename=\"{ascii_stem}{ending}\"; filename*=UTF-8''{utf8_stem}{ending}"
+        )
+        assert "Set-Cookie" not in response.headers and not response.cookies

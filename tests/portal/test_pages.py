@@ -191,3 +191,71 @@ def test_settings_refuse_bad_input_with_a_message(alice):
     assert partners.list_identifiers(alice_id) == []
     revoke = client.post("/settings/revoke", {"token_id": "nonsense"}, follow=True)
     assert revoke.status_code == 200 and b"No such API token." in revoke.content
+
+
+def test_portal_uploads_share_the_organisations_submission_budget(alice, settings):
+    from django.core.cache import cache
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    alice_id, client = alice
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {partners.issue_api_token(alice_id, 'erp', scope='write').plain}")
+    cache.clear()
+    settings.SUBMISSION_RATE = "3/min"
+    try:
+        data = document("ubl", number="RATE-1")
+        assert client.post("/send/check", {"file": SimpleUploadedFile("a.xml", data)}).json()["ok"] is True
+        assert client.post("/send/submit", {"file": SimpleUploadedFile("a.xml", data)}).json()["ok"] is True
+        assert api.post("/api/v1/documents", data=data, content_type="application/xml").status_code == 202
+        # The budget of 3 is spent, whichever way the next document comes.
+        for path in ("/send/check", "/send/submit"):
+            refused = client.post(path, {"file": SimpleUploadedFile("b.xml", data)})
+            assert refused.status_code == 429 and refused["Retry-After"].isdigit()
+            body = refused.json()
+            assert body["ok"] is False and "Too many documents" in body["error"]
+        assert api.post("/api/v1/documents", data=data, content_type="application/xml").status_code == 429
+        # Another organisation has its own budget.
+        _, carol_client = member("Outsider GmbH", "outsider", "carol")
+        assert carol_client.post("/send/check", {"file": SimpleUploadedFile("c.xml", data)}).status_code == 200
+    finally:
+        cache.clear()
+
+
+def test_downloads_that_cannot_be_given_explain_why_never_500(alice):
+    alice_id, client = alice
+    rejected = pipeline.submit(alice_id, b"\x00\x01 not a document").document.id
+    for fmt in ("cii", "pdf", "ubl"):
+        response = client.get(f"/documents/{rejected}/download/{fmt}/", follow=True)
+        assert response.status_code == 200, fmt
+        assert b"a rejected document has no renditions" in response.content
+    assert client.get(f"/documents/{rejected}/download/original/").content == b"\x00\x01 not a document"
+    assert client.get(f"/documents/{rejected}/download/docx/").status_code == 404
+    assert client.get("/documents/00000000-0000-0000-0000-000000000000/download/cii/").status_code == 404
+
+
+def test_a_missing_payload_is_a_clear_message_not_500(alice):
+    from pagero.documents import public as documents
+
+    alice_id, client = alice
+    document_id = pipeline.submit(alice_id, document("ubl", number="GONE-1")).document.id
+    pipeline.validate_step(document_id)
+    assert documents.payload_store().delete(str(document_id), "original")
+    assert client.get(f"/documents/{document_id}/").status_code == 200
+    response = client.get(f"/documents/{document_id}/download/original/", follow=True)
+    assert response.status_code == 200 and b"not available right now" in response.content
+
+
+def test_portal_download_names_are_safe(alice):
+    from pagero.documents.models import Document
+
+    alice_id, client = alice
+    document_id = pipeline.submit(alice_id, document("ubl", number="N-1")).document.id
+    Document.objects.filter(pk=document_id).update(number="ACME-2002\r\nSet-Cookie: x=1")
+    original = client.get(f"/documents/{document_id}/download/original/")
+    cii = client.get(f"/documents/{document_id}/download/cii/")
+    assert original.status_code == cii.status_code == 200
+    assert original["Content-Disposition"] == (
+        'attachment; filename="ACME-2002-Set-Cookie-x-1-original.xml"; '
+        "filename*=UTF-8''ACME-2002-Set-Cookie-x-1-original.xml"
+    )
+    assert cii["Content-Disposition"].startswith('attachment; filename="ACME-2002-Set-Cookie-x-1-cii.xml"')
+    assert "x" not in original.cookies
