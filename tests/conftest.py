@@ -194,11 +194,32 @@ def smtp_server():
 # The worker retries deliveries quickly in tests; production defaults are in settings.
 WORKER_ENV = {
     "DELIVERY_RETRY_BASE_SECONDS": "0.3",
+    "PIPELINE_STEP_RETRY_BASE_SECONDS": "0.3",
     "DELIVERY_MAX_ATTEMPTS": "4",
     "WEBHOOK_TIMEOUT_SECONDS": "3",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "EMAIL_HOST": "127.0.0.1",
+    # The test receivers listen on loopback over plain http: allowed for the tests only.
+    "WEBHOOK_ALLOW_HTTP": "1",
+    "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
 }
+
+
+@pytest.fixture(autouse=True)
+def webhook_test_receivers(settings):
+    """In-process deliveries may reach the loopback test receivers over http, as the worker may (WORKER_ENV);
+    tests of the refusals turn this off with the `webhooks_strict` fixture."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_HOSTS = [WORKER_ENV["WEBHOOK_ALLOWED_HOSTS"]]
+    settings.WEBHOOK_TIMEOUT_SECONDS = float(WORKER_ENV["WEBHOOK_TIMEOUT_SECONDS"])
+
+
+@pytest.fixture
+def webhooks_strict(settings):
+    """The production rules: https only, no address inside the network."""
+    settings.WEBHOOK_ALLOW_HTTP = False
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -16,28 +16,37 @@ class Status(StrEnum):
     ROUTED = "routed"
     UNDELIVERABLE = "undeliverable"
     CONVERTED = "converted"
-    FAILED = "failed"  # conversion failed
+    FAILED = "failed"  # a step could not finish: conversion impossible, internal error, time limit, stuck
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
     ACKNOWLEDGED = "acknowledged"
 
 
 S = Status
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.RECEIVED: frozenset({S.VALIDATED, S.REJECTED}),
-    S.VALIDATED: frozenset({S.ROUTED, S.UNDELIVERABLE}),
-    S.ROUTED: frozenset({S.CONVERTED, S.FAILED}),
-    S.CONVERTED: frozenset({S.DELIVERED, S.DELIVERY_FAILED}),
-    S.DELIVERED: frozenset({S.ACKNOWLEDGED, S.CONVERTED}),  # CONVERTED: re-delivery
-    S.DELIVERY_FAILED: frozenset({S.CONVERTED}),  # re-delivery
-    S.ACKNOWLEDGED: frozenset({S.CONVERTED}),  # re-delivery
-    S.REJECTED: frozenset({S.RECEIVED}),  # re-processing
-    S.UNDELIVERABLE: frozenset({S.RECEIVED}),
-    S.FAILED: frozenset({S.RECEIVED}),
-}
 # Statuses a pipeline step still has to move on; the sweeper re-enqueues documents stuck in them.
 IN_FLIGHT = frozenset({S.RECEIVED, S.VALIDATED, S.ROUTED, S.CONVERTED})
 NEEDS_ATTENTION = frozenset({S.REJECTED, S.UNDELIVERABLE, S.FAILED, S.DELIVERY_FAILED})
+# Re-processing starts again from the original: from any status the pipeline has not finished (a stuck document)
+# and from every failure. A delivered document is re-delivered, never re-processed.
+REPROCESS_FROM = IN_FLIGHT | NEEDS_ATTENTION
+# Re-delivery sends the stored rendition again, so it needs a converted document: stuck before delivery, failed
+# in delivery, or delivered (on request).
+REDELIVER_FROM = frozenset({S.CONVERTED, S.DELIVERED, S.DELIVERY_FAILED, S.ACKNOWLEDGED})
+
+_STEPS: dict[Status, frozenset[Status]] = {
+    # FAILED from every step: an internal error or a time limit the step could not recover from.
+    S.RECEIVED: frozenset({S.VALIDATED, S.REJECTED, S.FAILED}),
+    S.VALIDATED: frozenset({S.ROUTED, S.UNDELIVERABLE, S.FAILED}),
+    S.ROUTED: frozenset({S.CONVERTED, S.FAILED}),
+    S.CONVERTED: frozenset({S.DELIVERED, S.DELIVERY_FAILED}),
+    S.DELIVERED: frozenset({S.ACKNOWLEDGED}),
+}
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    status: _STEPS.get(status, frozenset())
+    | ({S.RECEIVED} if status in REPROCESS_FROM else set())
+    | ({S.CONVERTED} if status in REDELIVER_FROM else set())
+    for status in Status
+}
 
 
 class IllegalTransition(Exception):

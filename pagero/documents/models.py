@@ -3,8 +3,45 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django.db import models
+
+
+class AmountField(models.DecimalField):
+    """A monetary amount kept exactly on every database (IDR and VND totals reach 10^15 and beyond).
+
+    PostgreSQL stores it as numeric(max_digits, decimal_places). SQLite has no exact decimal type: a NUMERIC column
+    keeps 15 significant digits, so there the amount is stored as its plain decimal text, always written with
+    `decimal_places` decimals, which keeps equality look-ups exact; ordering casts it (see queries.document_page).
+    """
+
+    def get_internal_type(self) -> str:
+        # Not "DecimalField": the SQLite backend would read the column back through a float converter.
+        return "AmountField"
+
+    def db_type(self, connection) -> str:
+        if connection.vendor == "sqlite":
+            return "text"
+        return connection.data_types["DecimalField"] % self.db_type_parameters(connection)
+
+    def fits(self, value: Decimal) -> bool:
+        """Whether the value has at most max_digits - decimal_places digits before the decimal point."""
+        return value.is_finite() and abs(value) < Decimal(10) ** (self.max_digits - self.decimal_places)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "sqlite" or value is None or hasattr(value, "as_sql"):
+            return super().get_db_prep_value(value, connection, prepared)
+        amount = self.to_python(value)
+        if not self.fits(amount):
+            raise InvalidOperation(f"{amount} has more than {self.max_digits - self.decimal_places} integer digits")
+        return format(amount.quantize(Decimal(1).scaleb(-self.decimal_places), context=self.context), "f")
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, Decimal):
+            return value
+        # float only from an aggregate computed by SQLite itself
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.decimal_places), context=self.context)
 
 
 class PayloadRecord(models.Model):
@@ -38,7 +75,7 @@ class Document(models.Model):
     number = models.CharField(max_length=200, blank=True)
     issue_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    payable_amount = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
+    payable_amount = AmountField(max_digits=30, decimal_places=6, null=True, blank=True)
     original_syntax = models.CharField(max_length=16, blank=True)
     customization = models.CharField(max_length=300, blank=True)
     target_format = models.CharField(max_length=16, blank=True)
@@ -50,6 +87,15 @@ class Document(models.Model):
     status = models.CharField(max_length=20, default="received", db_index=True)
     status_reason = models.TextField(blank=True)
     validation_report = models.JSONField(null=True, blank=True)
+    # The recipient whose `lenient_national_rules` setting accepted a document whose only fatal findings are
+    # national rules (NULL: the document passed every rule, or was rejected). Routing and conversion check it.
+    national_rules_accepted_by = models.BigIntegerField(null=True, blank=True)
+    # What the last conversion could not carry to the target format: [{"path", "term", "message"}, ...].
+    dropped = models.JSONField(default=list, blank=True)
+    # The sweeper's re-queues of the document in its current status (reset by every status change), and the
+    # earliest time of the next one: exponential backoff, then a failure after SWEEP_MAX_REQUEUES.
+    sweep_count = models.PositiveIntegerField(default=0)
+    next_sweep_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

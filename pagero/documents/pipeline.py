@@ -2,20 +2,26 @@
 
 Each step locks the document row, does nothing unless the document is in the status the step
 expects (so a step run twice, or by two workers, changes nothing the second time), records its
-outcome on the timeline, and enqueues the next step only after its transaction commits. The
-sweeper re-enqueues documents left in flight by a lost message or a crash.
+outcome on the timeline, and enqueues the next step only after its transaction commits. A step that
+raises is retried a bounded number of times by its task (tasks.py), then fails the document with the
+reason (`fail_step`). The sweeper re-enqueues documents left in flight by a lost message or a crash, with
+backoff, and fails a document it has re-queued SWEEP_MAX_REQUEUES times.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import re
 import time
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from migration.contexts import public as contexts
@@ -24,16 +30,88 @@ from pagero.formats import public as formats
 from pagero.partners import public as partners
 from shadow import public as shadow
 
-from .lifecycle import IN_FLIGHT, Status, check_transition
+from .lifecycle import IN_FLIGHT, REDELIVER_FROM, REPROCESS_FROM, IllegalTransition, Status, check_transition
 from .models import Document, DocumentEvent
 from .payloads.registry import payload_store
 
 log = logging.getLogger(__name__)
 ORIGINAL = "original"
+# The status each step moves on, and how the timeline names the step in a failure reason.
+STEP_FROM = {
+    "validate": Status.RECEIVED,
+    "route": Status.VALIDATED,
+    "convert": Status.ROUTED,
+    "deliver": Status.CONVERTED,
+}
+STEP_FOR = {status: step for step, status in STEP_FROM.items()}
+GERUND = {"validate": "validating", "route": "routing", "convert": "converting", "deliver": "delivering"}
+FAILURE_KIND = {
+    "validate": "validation_failed",
+    "route": "routing_failed",
+    "convert": "conversion_failed",
+    "deliver": "delivery_failed",
+}
+MAX_REASON_CHARS = 1000
+# Findings and dropped terms named in a reason; the event's detail lists them all (as bounded by the formats context).
+NAMED_IN_REASON = 3
+MAX_LISTED = 250
+
+# The MIME codes EN 16931 allows for an attached document (BT-125-1, code list rule BR-CL-24; Peppol checks the same
+# list). It binds every target: UBL and CII directly, EDIFACT through the CII rendering its rules run on. XML
+# (application/xml) and EDIFACT originals are not in it, so the original is attached only to a target whose rules
+# allow its MIME code, and otherwise the timeline says why it is not.
+ATTACHMENT_MIME_CODES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+ORIGINAL_REFERENCE = "original"  # BT-122 of the attached original
+
+# National rules of the CIUS a document declares: Peppol's country rules (SE-R-001, NO-R-002, GR-S-011, ...) and its
+# checks of national identifier formats (PEPPOL-COMMON-R041 to R057; R040, the GLN check, is not national), and
+# XRechnung's German rules (BR-DE-*, BR-DEX-*). A recipient with lenient national rules accepts a document whose
+# only fatal findings are these.
+PEPPOL_RULE_SET = "Peppol BIS Billing 3.0"
+XRECHNUNG_RULE_SET = "XRechnung"
+PEPPOL_NATIONAL = re.compile(r"[A-Z]{2}-[RS]-\d{3}|PEPPOL-COMMON-R0(?:4[1-9]|5\d)")
 
 
 def rendition_kind(fmt: str) -> str:
     return f"rendition:{fmt}"
+
+
+def national_rule(finding: formats.Finding) -> bool:
+    """Whether a finding is of a national rule of its CIUS (see PEPPOL_NATIONAL)."""
+    if finding.rule_set == PEPPOL_RULE_SET:
+        return PEPPOL_NATIONAL.match(finding.rule_id) is not None
+    if finding.rule_set.startswith(XRECHNUNG_RULE_SET):
+        return finding.rule_id.startswith("BR-DE")
+    return False
+
+
+def national_only(report: formats.ValidationReport) -> list[formats.Finding]:
+    """The fatal findings of a report when every one is national; [] when it is valid or fails any other rule.
+
+    Findings beyond the report's limit are only counted, so a report that left some out is never national-only.
+    """
+    fatal = report.fatal
+    if not fatal or report.omitted_fatal or not all(national_rule(f) for f in fatal):
+        return []
+    return fatal
+
+
+def finding_summary(finding: formats.Finding) -> dict[str, str]:
+    return {"rule_id": finding.rule_id, "rule_set": finding.rule_set, "message": finding.message[:300]}
+
+
+def named(items: list[str]) -> str:
+    shown = "; ".join(items[:NAMED_IN_REASON])
+    return shown + (f"; and {len(items) - NAMED_IN_REASON} more" if len(items) > NAMED_IN_REASON else "")
 
 
 class IdempotencyConflict(Exception):
@@ -57,7 +135,10 @@ def move(document: Document, target: Status, kind: str, reason: str = "", **deta
     check_transition(Status(document.status), target)
     document.status = target.value
     document.status_reason = reason
-    document.save(update_fields=["status", "status_reason", "updated_at"])
+    # The sweeper counts its re-queues per status: a document that moved on starts again from zero.
+    document.sweep_count = 0
+    document.next_sweep_at = None
+    document.save(update_fields=["status", "status_reason", "sweep_count", "next_sweep_at", "updated_at"])
     record(document, kind, **({"reason": reason} if reason else {}), **detail)
 
 
@@ -75,7 +156,9 @@ def enqueue(step: str, document_id) -> None:
         "convert": tasks.convert_document,
         "deliver": tasks.deliver_document,
     }[step]
-    transaction.on_commit(lambda: task.delay(str(document_id)))
+    # robust: a broker that refuses the message (or, in eager mode, a step that raises past its own handling)
+    # must not turn the committed work into an error for the caller; the sweeper re-enqueues the document.
+    transaction.on_commit(lambda: task.delay(str(document_id)), robust=True)
 
 
 # -- receive ----------------------------------------------------------------------------------
@@ -129,56 +212,175 @@ def _replay(existing: Document, digest: str) -> Submission:
 
 
 # -- steps ------------------------------------------------------------------------------------
+# Validation, routing and conversion do their work (seconds for a large document) before they lock the row, then
+# lock it, check again that the document is still where the step found it, and record the outcome. A lock held
+# during the work would serialise every document behind it: on SQLite a transaction holds the database's only
+# write lock. Two runs of a step may both do the work; only the first records it.
+def _unlocked(document_id, expected: Status) -> Document | None:
+    document = Document.objects.filter(pk=document_id).first()
+    return document if document is not None and document.status == expected else None
+
+
+@dataclass(frozen=True)
+class _Validation:
+    report: formats.ValidationReport | None = None
+    error: formats.FormatError | None = None
+    invoice: formats.Invoice | None = None
+    national: list[formats.Finding] = field(default_factory=list)  # set when only national rules failed
+    recipient_id: int | None = None  # where the document routes, looked up when only national rules failed
+    recipient_name: str = ""
+    lenient: bool = False  # that recipient accepts documents failing only national rules
+
+
+# Routing runs after validation, but whether a document that fails only national rules goes on is the recipient's
+# choice: for such a document (and only for it) validation looks the recipient up first. Its id is kept on the
+# document (national_rules_accepted_by) and routing checks that the document still goes to that recipient.
+def _validate(document: Document, data: bytes) -> _Validation:
+    routable = document.document_type in {"invoice", "credit_note"}
+    try:
+        report = contexts.call("formats.validate", data, tenant_id=document.sender_id).result
+        national = national_only(report) if routable else []
+        invoice = formats.parse(data).invoice if routable and (report.valid or national) else None
+    except formats.FormatError as exc:
+        return _Validation(error=exc)
+    if not national:
+        return _Validation(report, invoice=invoice)
+    decision = contexts.call("routing.resolve", data, tenant_id=document.sender_id).result
+    if not decision.found:
+        return _Validation(report, invoice=invoice, national=national)
+    lenient = partners.receive_profile(decision.organisation_id).lenient_national_rules
+    return _Validation(
+        report,
+        invoice=invoice,
+        national=national,
+        recipient_id=decision.organisation_id,
+        recipient_name=decision.organisation_name or "",
+        lenient=lenient,
+    )
+
+
+def _national_rejection(outcome: _Validation) -> str:
+    if not outcome.national:
+        return ""
+    if outcome.recipient_id is None:
+        return " (only national rules failed, and no recipient was found that could accept them)"
+    return (
+        f" (only national rules failed, and the recipient {outcome.recipient_name} does not accept documents "
+        "failing them)"
+    )
+
+
 def validate_step(document_id) -> None:
+    found = _unlocked(document_id, Status.RECEIVED)
+    if found is None:
+        return
+    outcome = _validate(found, payload_store().get(str(found.id), ORIGINAL))
     with transaction.atomic():
         document = locked(document_id)
         if document.status != Status.RECEIVED:
             return
-        data = payload_store().get(str(document.id), ORIGINAL)
-        try:
-            report = contexts.call("formats.validate", data, tenant_id=document.sender_id).result
-        except formats.FormatError as exc:
+        # Decided again at every validation (a re-processed document starts afresh).
+        document.national_rules_accepted_by = None
+        document.dropped = []
+        if outcome.error is not None:
+            exc = outcome.error
             document.validation_report = {"valid": False, **exc.as_dict()}
-            document.save(update_fields=["validation_report"])
+            document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
             move(document, Status.REJECTED, "rejected", exc.message)
             return
+        report = outcome.report
         document.validation_report = report.as_dict()
-        if not report.valid:
+        accepted = bool(outcome.national) and outcome.lenient
+        if not report.valid and not accepted:
             first = report.fatal[0]
-            document.save(update_fields=["validation_report"])
+            document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
             move(
                 document,
                 Status.REJECTED,
                 "rejected",
-                f"{len(report.fatal)} fatal finding(s); first: {first.rule_id} {first.message}",
-                fatal=len(report.fatal),
+                _bounded(
+                    f"{report.fatal_count} fatal finding(s); first: {first.rule_id} {first.message}"
+                    + _national_rejection(outcome)
+                ),
+                fatal=report.fatal_count,
                 rule_sets=report.rule_sets,
             )
             return
-        if document.document_type in {"invoice", "credit_note"}:
-            parsed = formats.parse(data)
-            invoice = parsed.invoice
+        if accepted:
+            document.national_rules_accepted_by = outcome.recipient_id
+            record(
+                document,
+                "national_rules_accepted",
+                reason=_bounded(
+                    f"{len(outcome.national)} finding(s) of national rules accepted by the recipient "
+                    f"{outcome.recipient_name} (lenient national rules): "
+                    + named([f"{f.rule_id} {f.message}" for f in outcome.national])
+                ),
+                recipient=outcome.recipient_name,
+                findings=[finding_summary(f) for f in outcome.national],
+            )
+        if outcome.invoice is not None:
+            invoice = outcome.invoice
             document.number = invoice.number or ""
             document.issue_date = invoice.issue_date
             document.currency = invoice.currency or ""
-            document.payable_amount = invoice.totals.payable
-        document.save(update_fields=["validation_report", "number", "issue_date", "currency", "payable_amount"])
+            payable = invoice.totals.payable
+            amount_field = Document._meta.get_field("payable_amount")
+            if payable is not None and not amount_field.fits(payable):
+                document.save(
+                    update_fields=[
+                        "validation_report",
+                        "number",
+                        "issue_date",
+                        "currency",
+                        "national_rules_accepted_by",
+                        "dropped",
+                    ]
+                )
+                move(
+                    document,
+                    Status.REJECTED,
+                    "rejected",
+                    f"the payable amount {payable} has more than "
+                    f"{amount_field.max_digits - amount_field.decimal_places} digits before the decimal point",
+                )
+                return
+            document.payable_amount = payable
+        document.save(
+            update_fields=[
+                "validation_report",
+                "number",
+                "issue_date",
+                "currency",
+                "payable_amount",
+                "national_rules_accepted_by",
+                "dropped",
+            ]
+        )
         move(
             document,
             Status.VALIDATED,
             "validated",
             rule_sets=report.rule_sets,
-            warnings=len(report.findings) - len(report.fatal),
+            warnings=report.warning_count,
+            **({"national_findings": len(outcome.national)} if accepted else {}),
         )
         enqueue("route", document.id)
 
 
 def route_step(document_id) -> None:
+    found = _unlocked(document_id, Status.VALIDATED)
+    if found is None:
+        return
+    decision = None
+    if found.document_type in {"invoice", "credit_note"}:
+        original = payload_store().get(str(found.id), ORIGINAL)
+        decision = contexts.call("routing.resolve", original, tenant_id=found.sender_id).result
     with transaction.atomic():
         document = locked(document_id)
         if document.status != Status.VALIDATED:
             return
-        if document.document_type not in {"invoice", "credit_note"}:
+        if decision is None:
             move(
                 document,
                 Status.UNDELIVERABLE,
@@ -186,12 +388,22 @@ def route_step(document_id) -> None:
                 f"routing of {document.document_type} documents is not supported yet",
             )
             return
-        original = payload_store().get(str(document.id), ORIGINAL)
-        decision = contexts.call("routing.resolve", original, tenant_id=document.sender_id).result
         if not decision.found:
             move(document, Status.UNDELIVERABLE, "undeliverable", decision.reason, tried=decision.tried)
             return
         profile = partners.receive_profile(decision.organisation_id)
+        accepted_by = document.national_rules_accepted_by
+        if accepted_by is not None and (decision.organisation_id != accepted_by or not profile.lenient_national_rules):
+            # Validation let the document through on the word of the recipient it found then; without that word it
+            # would have been rejected. Re-processing validates it again against the current settings.
+            move(
+                document,
+                Status.FAILED,
+                "routing_failed",
+                f"the document fails national rules, accepted by the lenient settings of the recipient found at "
+                f"validation; {decision.organisation_name} does not accept them now: re-process it",
+            )
+            return
         document.recipient_id = decision.organisation_id
         document.target_format = profile.format if profile.format != "original" else document.original_syntax
         document.channel = profile.channel
@@ -208,47 +420,194 @@ def route_step(document_id) -> None:
         enqueue("convert", document.id)
 
 
+@dataclass(frozen=True)
+class _Conversion:
+    rendition: bytes = b""  # what is stored and delivered
+    warnings: list[formats.ConversionWarning] = field(default_factory=list)  # what the target could not carry
+    pdf: bytes | None = None
+    error: formats.FormatError | None = None
+    control_output: bytes = b""  # the conversion as formats.convert gave it (shadow traffic compares it)
+    control_ms: float | None = None  # set when a conversion ran
+    refused: bool = False  # the recipient's policy is strict and the conversion is lossy
+    attached: bool = False  # the original rides along as an additional supporting document (BG-24)
+    not_attached: str = ""  # why a lossy conversion goes out without the original
+    invalid: formats.ValidationReport | None = None  # the rendition failed its checks: never delivered
+
+
+def dropped_terms(warnings: list[formats.ConversionWarning]) -> list[dict[str, str | None]]:
+    return [{"path": w.path, "term": w.term, "message": w.message} for w in warnings[:MAX_LISTED]]
+
+
+def attach_original(
+    invoice: formats.Invoice, original: bytes, syntax: str, mime_code: str, filename: str
+) -> formats.Invoice:
+    """The invoice with the original added as an additional supporting document (BG-24): BT-122 "original", BT-123
+    a description naming its syntax, BT-125 the original bytes with their MIME code and filename.
+
+    The model's group classes are reached through the Invoice annotations, the formats port exporting only Invoice.
+    """
+    supporting = typing.get_args(typing.get_type_hints(type(invoice))["supporting_documents"])[0]
+    binary = next(t for t in typing.get_args(typing.get_type_hints(supporting)["attachment"]) if t is not type(None))
+    document = supporting(
+        reference=ORIGINAL_REFERENCE,
+        description=f"Original document as received ({syntax})",
+        attachment=binary(content=original, mime_code=mime_code, filename=filename),
+    )
+    return dataclasses.replace(invoice, supporting_documents=[*invoice.supporting_documents, document])
+
+
+def _with_original(document: Document, original: bytes, converted: bytes) -> tuple[bytes, str]:
+    """The conversion with the original attached, or the conversion unchanged and the reason it is not attached."""
+    mime = delivery.content_type(document.original_syntax)
+    if mime not in ATTACHMENT_MIME_CODES:
+        return converted, (
+            f"the original ({document.original_syntax}, {mime}) is not attached: EN 16931 allows an attached "
+            f"document only as {', '.join(sorted(ATTACHMENT_MIME_CODES))} (BR-CL-24); the recipient can fetch it "
+            f"from /api/v1/documents/{document.id}/content?format=original"
+        )
+    # base64 makes the attachment a third larger: the rendition must stay within what the network accepts.
+    if len(converted) + len(original) * 4 // 3 > settings.MAX_DOCUMENT_BYTES:
+        return converted, (
+            f"the original is not attached: with it the {document.target_format} document would exceed "
+            f"{settings.MAX_DOCUMENT_BYTES} bytes"
+        )
+    invoice = formats.parse(original).invoice
+    filename = f"{document.number or document.id}-original.{delivery.extension(document.original_syntax)}"
+    data, _ = formats.write(
+        attach_original(invoice, original, document.original_syntax, mime, filename), document.target_format
+    )
+    return data, ""
+
+
+def _rendition_check(document: Document, rendition: bytes) -> formats.ValidationReport | None:
+    """The rendition's report when it fails its checks (schema and business rules), else None.
+
+    National findings are tolerated where the recipient accepted them for this document at validation.
+    """
+    report = formats.validate(rendition)
+    tolerated = document.national_rules_accepted_by is not None and (
+        document.national_rules_accepted_by == document.recipient_id
+    )
+    failing = [f for f in report.fatal if not (tolerated and national_rule(f))]
+    return report if failing or report.omitted_fatal else None
+
+
+def _convert(document: Document, original: bytes) -> _Conversion:
+    try:
+        if document.target_format == document.original_syntax:
+            # Passed on as received: nothing is lost and validation has checked these very bytes.
+            converted, warnings, control_ms = original, [], None
+        else:
+            started = time.perf_counter()
+            conversion = contexts.call(
+                "formats.convert", original, document.target_format, tenant_id=document.sender_id
+            ).result
+            converted, warnings = conversion.data, list(conversion.warnings)
+            control_ms = (time.perf_counter() - started) * 1000
+        ran = {"control_output": converted, "control_ms": control_ms, "warnings": warnings}
+        rendition, not_attached = converted, ""
+        if warnings:
+            policy = partners.receive_profile(document.recipient_id).conversion_policy(document.target_format)
+            if policy == partners.POLICY_STRICT:
+                return _Conversion(refused=True, **ran)
+            rendition, not_attached = _with_original(document, original, converted)
+        if rendition is not original:
+            invalid = _rendition_check(document, rendition)
+            if invalid is not None:
+                return _Conversion(invalid=invalid, **ran)
+        pdf = render_pdf_for(original) if document.channel == "email" else None
+    except formats.FormatError as exc:
+        return _Conversion(error=exc)
+    return _Conversion(
+        rendition, pdf=pdf, attached=bool(warnings) and not not_attached, not_attached=not_attached, **ran
+    )
+
+
 def convert_step(document_id) -> None:
+    found = _unlocked(document_id, Status.ROUTED)
+    if found is None:
+        return
+    store = payload_store()
+    original = store.get(str(found.id), ORIGINAL)
+    outcome = _convert(found, original)
     with transaction.atomic():
         document = locked(document_id)
-        if document.status != Status.ROUTED:
+        # Re-routed meanwhile (re-processed to another format or channel): this work is not for it any more.
+        if (document.status, document.target_format, document.channel) != (
+            Status.ROUTED,
+            found.target_format,
+            found.channel,
+        ):
             return
-        store = payload_store()
-        original = store.get(str(document.id), ORIGINAL)
-        warnings: list[str] = []
-        try:
-            if document.target_format == document.original_syntax:
-                rendition = original
-            else:
-                started = time.perf_counter()
-                conversion = contexts.call(
-                    "formats.convert", original, document.target_format, tenant_id=document.sender_id
-                ).result
-                rendition, warnings = conversion.data, [str(w) for w in conversion.warnings]
-                # Shadow traffic: a candidate implementation converts the same input later, off this path.
-                shadow.observe(
-                    "formats.convert",
-                    tenant_id=document.recipient_id,
-                    input_ref=f"{document.id}:original",
-                    payload=original,
-                    params={"target": document.target_format},
-                    control_output=rendition,
-                    control_ms=(time.perf_counter() - started) * 1000,
-                )
-            store.put(str(document.id), rendition_kind(document.target_format), rendition)
-            if document.channel == "email":
-                store.put(str(document.id), rendition_kind("pdf"), render_pdf_for(original))
-        except formats.FormatError as exc:
-            move(document, Status.FAILED, "conversion_failed", exc.message)
+        if outcome.error is not None:
+            move(document, Status.FAILED, "conversion_failed", outcome.error.message)
             return
+        if outcome.control_ms is not None:
+            # Shadow traffic: a candidate implementation converts the same input later, off this path.
+            shadow.observe(
+                "formats.convert",
+                tenant_id=document.recipient_id,
+                input_ref=f"{document.id}:original",
+                payload=original,
+                params={"target": document.target_format},
+                control_output=outcome.control_output,
+                control_ms=outcome.control_ms,
+            )
+        target = document.target_format.upper()
+        dropped = dropped_terms(outcome.warnings)
+        document.dropped = dropped
+        document.save(update_fields=["dropped"])
+        if outcome.refused:
+            move(
+                document,
+                Status.FAILED,
+                "conversion_failed",
+                _bounded(
+                    f"the recipient takes conversions to {target} only when they carry everything (strict), and "
+                    f"{target} cannot hold {len(outcome.warnings)} part(s) of this document: "
+                    + named([str(w) for w in outcome.warnings])
+                ),
+                format=document.target_format,
+                policy=partners.POLICY_STRICT,
+                dropped=dropped,
+            )
+            return
+        if outcome.invalid is not None:
+            fatal = outcome.invalid.fatal
+            move(
+                document,
+                Status.FAILED,
+                "conversion_failed",
+                _bounded(
+                    f"the {target} rendition fails its checks and is not delivered: "
+                    f"{outcome.invalid.fatal_count} fatal finding(s): "
+                    + named([f"{f.rule_id} {f.message}" for f in fatal])
+                ),
+                format=document.target_format,
+                rule_sets=outcome.invalid.rule_sets,
+                findings=[finding_summary(f) for f in fatal[:MAX_LISTED]],
+            )
+            return
+        store.put(str(document.id), rendition_kind(document.target_format), outcome.rendition)
+        if outcome.pdf is not None:
+            store.put(str(document.id), rendition_kind("pdf"), outcome.pdf)
         move(
             document,
             Status.CONVERTED,
             "converted",
             format=document.target_format,
-            warnings=warnings,
-            lossless=not warnings,
+            warnings=[str(w) for w in outcome.warnings[:MAX_LISTED]],
+            lossless=not outcome.warnings,
+            **({"dropped": dropped} if dropped else {}),
         )
+        if outcome.attached:
+            record(document, "original_attached", reference=ORIGINAL_REFERENCE, syntax=document.original_syntax)
+        elif outcome.not_attached:
+            record(
+                document,
+                "original_not_attached",
+                reason=outcome.not_attached,
+            )
         enqueue("deliver", document.id)
 
 
@@ -307,23 +666,79 @@ def render_pdf_for(original: bytes) -> bytes:
     return delivery.render_pdf(formats.parse(original).invoice)
 
 
-# -- operations -------------------------------------------------------------------------------
-def _restart(document_id, target: Status, kind: str, step: str, actor: str) -> Document:
+# -- failures ---------------------------------------------------------------------------------
+def internal_error(step: str, exc: BaseException) -> str:
+    """The reason recorded when a step raised something it does not handle itself."""
+    return _bounded(f"internal error while {GERUND[step]}: {type(exc).__name__}: {exc}")
+
+
+def time_limit_exceeded(step: str, seconds: float) -> str:
+    return f"time limit of {seconds:g} s exceeded while {GERUND[step]}"
+
+
+def _bounded(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
+
+
+def fail_step(document_id, step: str, reason: str) -> bool:
+    """End a document the step could not move on: FAILED (DELIVERY_FAILED for delivery), with the reason.
+
+    Does nothing (returns False) if the document is no longer where the step found it, e.g. re-processed by an
+    operator meanwhile, so a late failure never overwrites newer work.
+    """
     with transaction.atomic():
         document = locked(document_id)
+        if document.status != STEP_FROM[step]:
+            return False
+        target = Status.DELIVERY_FAILED if step == "deliver" else Status.FAILED
+        move(document, target, FAILURE_KIND[step], _bounded(reason))
+    return True
+
+
+def note_retry(document_id, step: str, attempt: int, reason: str, delay_seconds: float) -> None:
+    """Put a scheduled retry of a step on the timeline (best effort: the retry happens either way)."""
+    try:
+        with transaction.atomic():
+            document = locked(document_id)
+            if document.status != STEP_FROM[step]:
+                return
+            record(
+                document,
+                "step_retry_scheduled",
+                step=step,
+                attempt=attempt,
+                reason=_bounded(reason),
+                delay_seconds=round(delay_seconds, 1),
+            )
+            document.save(update_fields=["updated_at"])
+    except Exception:
+        log.exception("could not record the retry of %s for document %s", step, document_id)
+
+
+# -- operations -------------------------------------------------------------------------------
+def _restart(document_id, allowed: frozenset[Status], target: Status, kind: str, step: str, actor: str) -> Document:
+    with transaction.atomic():
+        document = locked(document_id)
+        # Checked apart from the step transitions: routed -> converted is the convert step's, not re-delivery's.
+        if Status(document.status) not in allowed:
+            raise IllegalTransition(Status(document.status), target)
         move(document, target, kind, actor=actor)
         enqueue(step, document.id)
     return document
 
 
 def reprocess(document_id, actor: str) -> Document:
-    """Run a rejected, undeliverable or failed document through the pipeline again."""
-    return _restart(document_id, Status.RECEIVED, "reprocessing_requested", "validate", actor)
+    """Run a document through the pipeline again from its original.
+
+    Allowed from every failure (rejected, undeliverable, failed, delivery failed) and from every status the
+    pipeline has not finished (a document stuck in received, validated, routed or converted).
+    """
+    return _restart(document_id, REPROCESS_FROM, Status.RECEIVED, "reprocessing_requested", "validate", actor)
 
 
 def redeliver(document_id, actor: str) -> Document:
-    """Deliver an already converted document again (after a failed delivery, or on request)."""
-    return _restart(document_id, Status.CONVERTED, "redelivery_requested", "deliver", actor)
+    """Deliver a converted document again: stuck before delivery, after a failed delivery, or on request."""
+    return _restart(document_id, REDELIVER_FROM, Status.CONVERTED, "redelivery_requested", "deliver", actor)
 
 
 def acknowledge(document_id, recipient_id: int) -> Document:
@@ -336,22 +751,56 @@ def acknowledge(document_id, recipient_id: int) -> Document:
     return document
 
 
-def sweep(older_than_seconds: float | None = None) -> int:
-    """Re-enqueue the step of every document stuck in flight for longer than the limit."""
-    limit = timezone.now() - timedelta(
+def sweep_delay_seconds(count: int) -> float:
+    """Wait before the next re-queue of a document already re-queued `count` times: doubling, capped at a day."""
+    return min(86400.0, settings.SWEEP_AFTER_SECONDS * 2 ** max(0, count - 1))
+
+
+def sweep(older_than_seconds: float | None = None, batch: int | None = None) -> int:
+    """Re-enqueue the step of every document stuck in flight for longer than the limit; returns how many.
+
+    Each document is re-queued at most SWEEP_MAX_REQUEUES times in one status, with a doubling wait between two
+    re-queues (`next_sweep_at`); the next visit after the last one fails it with the reason. A document whose
+    re-queue raises is logged and skipped: it never stops the sweep of the others.
+    """
+    now = timezone.now()
+    limit = now - timedelta(
         seconds=older_than_seconds if older_than_seconds is not None else settings.SWEEP_AFTER_SECONDS
     )
-    step = {
-        Status.RECEIVED: "validate",
-        Status.VALIDATED: "route",
-        Status.ROUTED: "convert",
-        Status.CONVERTED: "deliver",
-    }
-    stuck = Document.objects.filter(status__in=[s.value for s in IN_FLIGHT], updated_at__lt=limit)
+    due = (
+        Document.objects.filter(status__in=[s.value for s in IN_FLIGHT], updated_at__lt=limit)
+        .filter(Q(next_sweep_at__isnull=True) | Q(next_sweep_at__lte=now))
+        .order_by("updated_at")
+        .values_list("id", flat=True)
+    )
     count = 0
-    for document in stuck.only("id", "status"):
-        with transaction.atomic():
-            record(document, "requeued", step=step[Status(document.status)])
-            enqueue(step[Status(document.status)], document.id)
-        count += 1
+    for document_id in list(due[: batch or settings.SWEEP_BATCH]):
+        try:
+            if _sweep_one(document_id, limit, now):
+                count += 1
+        except Exception:
+            log.exception("sweeping document %s failed; going on with the others", document_id)
     return count
+
+
+def _sweep_one(document_id, limit, now) -> bool:
+    with transaction.atomic():
+        document = locked(document_id)
+        status = Status(document.status)
+        # Checked again under the lock: a step may have moved it since the query.
+        if status not in IN_FLIGHT or document.updated_at >= limit:
+            return False
+        if document.next_sweep_at is not None and document.next_sweep_at > now:
+            return False
+        step = STEP_FOR[status]
+        if document.sweep_count >= settings.SWEEP_MAX_REQUEUES:
+            target = Status.DELIVERY_FAILED if step == "deliver" else Status.FAILED
+            move(document, target, "stuck", f"stuck in {status} after {document.sweep_count} re-queues")
+            return False
+        document.sweep_count += 1
+        document.next_sweep_at = now + timedelta(seconds=sweep_delay_seconds(document.sweep_count))
+        # updated_at is left alone: it says since when the document has not moved.
+        document.save(update_fields=["sweep_count", "next_sweep_at"])
+        record(document, "requeued", step=step, requeue=document.sweep_count)
+        enqueue(step, document.id)
+    return True

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, FloatField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import pipeline, selectors
@@ -57,6 +59,8 @@ class DocumentDetail:
     events: list[TimelineEvent]
     validation_report: dict | None
     renditions: list[str] = field(default_factory=list)
+    # What the conversion could not carry to the recipient's format: [{"path", "term", "message"}, ...].
+    dropped: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,11 @@ def document_page(
     if search:
         queryset = queryset.filter(number__icontains=search)
     key = SORTABLE.get(sort.lstrip("-"), "created_at")
-    queryset = queryset.order_by(("-" if sort.startswith("-") else "") + key, "-created_at")
+    order = F(key)
+    if key == "payable_amount" and connection.vendor == "sqlite":
+        order = Cast(key, FloatField())  # kept as text on SQLite (models.AmountField): order by its value
+    order = order.desc(nulls_last=True) if sort.startswith("-") else order.asc(nulls_last=True)
+    queryset = queryset.order_by(order, "-created_at")
     paginator = Paginator(queryset, per_page)
     current = paginator.get_page(page)
     return DocumentPage(
@@ -134,7 +142,9 @@ def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
     events = [TimelineEvent(e.kind, e.status, e.at, e.detail) for e in document.events.all()]
     store = payload_store()
     renditions = [fmt for fmt in ("ubl", "cii", "edifact") if store.exists(str(document.id), f"rendition:{fmt}")]
-    return DocumentDetail(_summary(document, organisation_id), events, document.validation_report, renditions)
+    return DocumentDetail(
+        _summary(document, organisation_id), events, document.validation_report, renditions, list(document.dropped)
+    )
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,9 @@ class NoRendition(Exception):
 def document_content(organisation_id: int, document_id, fmt: str) -> Content | None:
     """The original, a rendition (stored, else converted now) or the PDF; None if the document is not visible.
 
-    Raises NoRendition for a rejected document's renditions, FormatError when a conversion is impossible.
+    The PDF is rendered once, on the first request (or at conversion for an e-mail recipient), and kept as the
+    `rendition:pdf` payload. Raises NoRendition for a rejected document's renditions, FormatError when a
+    conversion is impossible.
     """
     from pagero.delivery import public as delivery
     from pagero.formats import public as formats
@@ -168,12 +180,37 @@ def document_content(organisation_id: int, document_id, fmt: str) -> Content | N
     if document.status == "rejected":
         raise NoRendition("a rejected document has no renditions; fetch the original")
     if fmt == "pdf":
-        data = pipeline.render_pdf_for(original)
+        data = _pdf_rendition(document, original)
     elif store.exists(str(document.id), pipeline.rendition_kind(fmt)):
         data = store.get(str(document.id), pipeline.rendition_kind(fmt))
     else:
         data = formats.convert(original, fmt).data
     return Content(data, delivery.content_type(fmt), f"{name}.{delivery.extension(fmt)}")
+
+
+def _pdf_rendition(document: Document, original: bytes) -> bytes:
+    """The stored PDF rendition, rendered and stored first if there is none yet.
+
+    A large invoice takes a minute to render, so concurrent first downloads must not each render it: where the
+    database has row locks, the first one locks the document row while rendering and the others wait for it, then
+    read what it stored. SQLite has no row locks (and a transaction there holds the only write lock), so on the
+    embedded default two first downloads at the same moment may both render; the second write replaces the first.
+    """
+    store = payload_store()
+    key, kind = str(document.id), pipeline.rendition_kind("pdf")
+    if store.exists(key, kind):
+        return store.get(key, kind)
+    if not connection.features.has_select_for_update:
+        data = pipeline.render_pdf_for(original)
+        store.put(key, kind, data)
+        return data
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document.pk).first()
+        if store.exists(key, kind):
+            return store.get(key, kind)
+        data = pipeline.render_pdf_for(original)
+        store.put(key, kind, data)
+    return data
 
 
 def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, int]]:

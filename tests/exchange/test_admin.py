@@ -54,3 +54,18 @@ def test_export_csv_and_timeline_page(admin_client, acme):
 
 def test_console_needs_staff(client):
     assert client.get("/admin/documents/document/").status_code == 302
+
+
+def test_stuck_documents_can_be_reprocessed_and_redelivered_from_the_console(admin_client, acme):
+    received = Document.objects.get(pk=acme.post(document("ubl", number="ADM-5")).json()["id"])
+    converted = Document.objects.get(pk=acme.post(document("ubl", number="ADM-6")).json()["id"])
+    Document.objects.filter(pk=converted.pk).update(status="converted")
+    url = "/admin/documents/document/"
+    first = admin_client.post(url, {"action": "reprocess", "_selected_action": [str(received.pk)]}, follow=True)
+    second = admin_client.post(url, {"action": "redeliver", "_selected_action": [str(converted.pk)]}, follow=True)
+    assert [str(m) for m in first.context["messages"]] == ["re-processing: 1 document(s)"]
+    assert [str(m) for m in second.context["messages"]] == ["re-delivery: 1 document(s)"]
+    received.refresh_from_db()
+    converted.refresh_from_db()
+    assert received.status == "received" and received.events.last().kind == "reprocessing_requested"
+    assert converted.status == "converted" and converted.events.last().kind == "redelivery_requested"

@@ -38,3 +38,14 @@ def test_every_step_twice_gives_one_event_each(acme, nordic, receiver):
         "delivered",
     ]
     assert len(hook.requests) == 1
+
+
+def test_a_step_failure_recorded_twice_changes_nothing_the_second_time(acme):
+    document_id = pipeline.submit(acme.id, document("ubl", number="FAIL-TWICE")).document.id
+    reason = pipeline.internal_error("validate", RuntimeError("disk full"))
+    assert pipeline.fail_step(document_id, "validate", reason) is True
+    assert pipeline.fail_step(document_id, "validate", reason) is False
+    pipeline.note_retry(document_id, "validate", 1, reason, 5.0)  # too late: the document has moved on
+    done = Document.objects.get(pk=document_id)
+    assert done.status == "failed" and done.status_reason == "internal error while validating: RuntimeError: disk full"
+    assert list(done.events.values_list("kind", flat=True)) == ["received", "validation_failed"]
