@@ -13,7 +13,7 @@ export CASSANDRA_HOSTS ?= 127.0.0.1
 # pytest-xdist workers (each gets its own database, queue, keyspace and Celery worker).
 TEST_WORKERS ?= 2
 
-.PHONY: help venv run seed services services-stop test lint bench proto clean
+.PHONY: help venv run seed services services-stop test lint bench proto clean phive fuzz
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
@@ -52,7 +52,11 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test: venv lint services
+# The phive reference validator (Java, Maven Central) the peer tests compare our verdicts with.
+phive:
+	ops/peers/build-phive.sh >/dev/null
+
+test: venv lint services phive
 	@set +e; $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
@@ -60,7 +64,7 @@ test: venv lint services
 proto: venv
 	cd migration/contexts && ../../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
 
-bench: venv services
+bench: venv services phive
 	$(PY) bench/run_all.py
 
 clean:

@@ -1,0 +1,1 @@
+"""Comparisons with reference validators run next to ours on the shared corpus."""
