@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import sys
 from pathlib import Path
@@ -12,13 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_NAME = "pagero_bench"
 
 
-def setup_django() -> None:
-    """Point DATABASE_URL and CASSANDRA_KEYSPACE at bench-only copies, create them, migrate."""
+def setup_django(name: str = BENCH_NAME, fresh: bool = False) -> None:
+    """Point DATABASE_URL and CASSANDRA_KEYSPACE at copies of their own (`name`), create them, migrate.
+
+    `fresh` drops the database first, so that a run starts from nothing left by an earlier one.
+    """
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pagero")
     os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     os.environ.setdefault("CASSANDRA_HOSTS", "127.0.0.1")
-    os.environ["CASSANDRA_KEYSPACE"] = BENCH_NAME
+    os.environ["CASSANDRA_KEYSPACE"] = name
     parts = urlsplit(url)
     if parts.scheme.startswith("postgres"):
         import psycopg2
@@ -26,11 +30,13 @@ def setup_django() -> None:
         admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
         admin.autocommit = True
         with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_NAME,))
+            if fresh:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cursor.fetchone() is None:
-                cursor.execute(f"CREATE DATABASE {BENCH_NAME}")
+                cursor.execute(f"CREATE DATABASE {name}")
         admin.close()
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + BENCH_NAME))
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagero.settings")
     import django
 
@@ -38,6 +44,13 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at the moment, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def percentile(values: list[float], pct: float) -> float:

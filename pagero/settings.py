@@ -208,6 +208,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing a message retries for about 14 s (a broker restart takes ~10 s) before giving up; a message that
+# still could not be published leaves its document to the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 8, "interval_start": 0, "interval_step": 0.5, "interval_max": 3}
 # Periodic tasks (run `celery -A pagero beat` next to the workers).
 CELERY_BEAT_SCHEDULE = {
     "drain-payload-repair-log": {"task": "migration.drain_repair_log", "schedule": 30.0},

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 COMMON = {
     "acks_late": True,
     "reject_on_worker_lost": True,
+    # Nobody reads a step's return value; storing it is one more broker message that can fail after the step.
+    "ignore_result": True,
     # The soft limit raises SoftTimeLimitExceeded in the step, which fails the document with that reason; the
     # hard limit kills a step that ignores it (the message is then acknowledged and the sweeper takes over).
     "soft_time_limit": settings.PIPELINE_SOFT_TIME_LIMIT_SECONDS,
