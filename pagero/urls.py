@@ -22,10 +22,10 @@ urlpatterns = [
     path("api/v1/", include("pagero.documents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", swagger_ui, name="api-docs"),
+    path("identifiers/", include("pagero.partners.urls")),
+    path("", include("shadow.urls")),  # its pages and /api/shadow/<context>
     # Anything else under /api/ (unknown endpoint, malformed document id) is the API's JSON 404.
     re_path(r"^api/", api_errors.not_found),
-    path("identifiers/", include("pagero.partners.urls")),
-    path("", include("shadow.urls")),
     path("", include("pagero.portal.urls")),
 ]
 

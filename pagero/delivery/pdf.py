@@ -13,7 +13,6 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from pagero.formats.public import Invoice
 
-
 # A rendering shows at most this many characters of one value: a longer one (a party name of 17,000
 # characters is valid EN 16931) cannot be laid out in a table cell. The e-invoice keeps the whole value.
 MAX_VALUE_CHARS = 300
