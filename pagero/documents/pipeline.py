@@ -156,9 +156,20 @@ def enqueue(step: str, document_id) -> None:
         "convert": tasks.convert_document,
         "deliver": tasks.deliver_document,
     }[step]
-    # robust: a broker that refuses the message (or, in eager mode, a step that raises past its own handling)
-    # must not turn the committed work into an error for the caller; the sweeper re-enqueues the document.
-    transaction.on_commit(lambda: task.delay(str(document_id)), robust=True)
+
+    def publish() -> None:
+        try:
+            task.delay(str(document_id))
+        except Exception:
+            # The broker refused the message even after the publish retries (or, in eager mode, a step raised past
+            # its own handling). The committed work stands; mark the document so that the next sweep re-queues it
+            # without waiting SWEEP_AFTER_SECONDS (see `sweep`).
+            log.exception("could not publish %s of document %s; the sweeper will re-queue it", step, document_id)
+            Document.objects.filter(pk=document_id, sweep_count=0, next_sweep_at__isnull=True).update(
+                next_sweep_at=timezone.now()
+            )
+
+    transaction.on_commit(publish, robust=True)
 
 
 # -- receive ----------------------------------------------------------------------------------
@@ -751,6 +762,10 @@ def acknowledge(document_id, recipient_id: int) -> Document:
     return document
 
 
+# A document whose next step could not be published (`enqueue`): never re-queued yet, but marked for the sweeper.
+PUBLISH_FAILED = Q(sweep_count=0, next_sweep_at__isnull=False)
+
+
 def sweep_delay_seconds(count: int) -> float:
     """Wait before the next re-queue of a document already re-queued `count` times: doubling, capped at a day."""
     return min(86400.0, settings.SWEEP_AFTER_SECONDS * 2 ** max(0, count - 1))
@@ -768,7 +783,8 @@ def sweep(older_than_seconds: float | None = None, batch: int | None = None) -> 
         seconds=older_than_seconds if older_than_seconds is not None else settings.SWEEP_AFTER_SECONDS
     )
     due = (
-        Document.objects.filter(status__in=[s.value for s in IN_FLIGHT], updated_at__lt=limit)
+        Document.objects.filter(status__in=[s.value for s in IN_FLIGHT])
+        .filter(Q(updated_at__lt=limit) | PUBLISH_FAILED)
         .filter(Q(next_sweep_at__isnull=True) | Q(next_sweep_at__lte=now))
         .order_by("updated_at")
         .values_list("id", flat=True)
@@ -788,7 +804,8 @@ def _sweep_one(document_id, limit, now) -> bool:
         document = locked(document_id)
         status = Status(document.status)
         # Checked again under the lock: a step may have moved it since the query.
-        if status not in IN_FLIGHT or document.updated_at >= limit:
+        publish_failed = document.sweep_count == 0 and document.next_sweep_at is not None
+        if status not in IN_FLIGHT or (document.updated_at >= limit and not publish_failed):
             return False
         if document.next_sweep_at is not None and document.next_sweep_at > now:
             return False

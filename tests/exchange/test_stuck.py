@@ -242,6 +242,27 @@ def test_a_recent_document_is_not_swept(acme, published):
     assert pipeline.sweep() == 0 and published == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_step_whose_next_message_cannot_be_published_is_swept_at_once(eager, monkeypatch, acme, nordic):
+    """A broker that refuses the next step's message (it was down longer than the publish retries) leaves the
+    committed step standing; the next sweep re-queues the document without waiting SWEEP_AFTER_SECONDS."""
+    from pagero.documents import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(tasks.route_document, "delay", broker_down)
+    response = acme.post(document("ubl", number="INV-NO-BROKER"))
+    assert response.status_code == 202
+    waiting = Document.objects.get(pk=response.json()["id"])
+    assert waiting.status == "validated" and waiting.sweep_count == 0 and waiting.next_sweep_at is not None
+    monkeypatch.undo()
+    assert pipeline.sweep() == 1  # although the document moved only a moment ago
+    waiting.refresh_from_db()
+    assert waiting.status == "delivered"
+    assert timeline(waiting)[-4:] == ["requeued", "routed", "converted", "delivered"]
+
+
 # -- operations ----------------------------------------------------------------------------------
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", ["received", "validated", "routed", "converted", "failed", "delivery_failed"])
