@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -9,7 +12,7 @@ from lxml import etree
 from .cii.reader import read_cii
 from .cii.writer import write_cii
 from .detect import Detected, detect
-from .errors import ConversionWarning, DocumentTooLarge, UnsupportedFormat
+from .errors import ConversionWarning, DocumentTooLarge, FormatError, UnreadableDocument, UnsupportedFormat
 from .model import Invoice
 from .ubl.reader import read_ubl
 from .ubl.writer import write_ubl
@@ -18,6 +21,24 @@ from .validation.report import ValidationReport
 from .xml import DEFAULT_MAX_BYTES
 
 SYNTAXES = ("ubl", "cii", "edifact")
+log = logging.getLogger(__name__)
+
+# What reader, writer or validation code raises when input breaks an assumption no check covers. Every known case
+# is refused where it happens, with its own message; this turns any other into a FormatError (a clear refusal,
+# never a traceback to the caller) and logs it with its traceback so that it gets its own check.
+UNFORESEEN = (ValueError, ArithmeticError, LookupError, TypeError, AttributeError, RecursionError, etree.LxmlError)
+
+
+@contextmanager
+def refusing_unforeseen(step: str) -> Iterator[None]:
+    try:
+        yield
+    except FormatError:
+        raise
+    except UNFORESEEN as exc:
+        log.error("formats: %s failed on an unforeseen input", step, exc_info=True)
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise UnreadableDocument(f"the document could not be {step} ({detail})") from exc
 
 
 @dataclass
@@ -56,10 +77,18 @@ def read_model(detected: Detected, root: etree._Element | None, data: bytes) -> 
     return read_edifact(data)
 
 
+def detect_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Detected:
+    check_size(data, max_bytes)
+    with refusing_unforeseen("read"):
+        detected, _ = detect(data)
+    return detected
+
+
 def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
     check_size(data, max_bytes)
-    detected, root = detect(data)
-    invoice, warnings = read_model(detected, root, data)
+    with refusing_unforeseen("read"):
+        detected, root = detect(data)
+        invoice, warnings = read_model(detected, root, data)
     return ParsedDocument(detected, invoice, warnings)
 
 
@@ -79,12 +108,18 @@ def convert_document(data: bytes, target: str, max_bytes: int = DEFAULT_MAX_BYTE
     if target not in SYNTAXES:
         raise UnsupportedFormat(f"unknown target syntax {target!r}; use one of {', '.join(SYNTAXES)}")
     parsed = parse_document(data, max_bytes)
-    output, write_warnings = write_document(parsed.invoice, target)
+    with refusing_unforeseen(f"converted to {target}"):
+        output, write_warnings = write_document(parsed.invoice, target)
     return Conversion(parsed.detected, target, output, parsed.warnings + write_warnings)
 
 
 def validate_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, business_rules: bool = True) -> ValidationReport:
     check_size(data, max_bytes)
+    with refusing_unforeseen("validated"):
+        return _validate(data, business_rules)
+
+
+def _validate(data: bytes, business_rules: bool) -> ValidationReport:
     detected, root = detect(data)
     report = ValidationReport(detected.syntax, detected.document_type, detected.customization)
     if detected.syntax == "edifact":
@@ -98,12 +133,12 @@ def validate_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, business_
         sets, notes = rules.rule_sets_for("cii", detected.document_type, detected_rendering.customization)
     else:
         report.rule_sets.append("xsd")
-        report.findings.extend(xsd.validate_xsd(root, detected.syntax, detected.document_type))
+        report.add(xsd.validate_xsd(root, detected.syntax, detected.document_type))
         sets, notes = rules.rule_sets_for(detected.syntax, detected.document_type, detected.customization)
     report.notes.extend(notes)
     if business_rules and sets:
         node = rules.RUNNER.parse(root)
         for rule_set in sets:
             report.rule_sets.append(rule_set.name)
-            report.findings.extend(rules.RUNNER.run(rule_set, node))
+            report.add(rules.RUNNER.run(rule_set, node))
     return report

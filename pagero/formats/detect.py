@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from lxml import etree
 
 from .cii.names import NS as CII_NS
 from .cii.names import RSM
+from .edifact.syntax import UNA_LENGTH, Separators, separators
 from .errors import EmptyDocument, UnsupportedFormat
 from .model import CREDIT_NOTE_TYPE_CODES
 from .ubl.names import CREDIT_NOTE_NS, INVOICE_NS, ORDER_NS
@@ -20,7 +22,6 @@ UBL_ROOTS = {
     (CREDIT_NOTE_NS, "CreditNote"): "credit_note",
     (ORDER_NS, "Order"): "order",
 }
-EDIFACT_UNH = re.compile(rb"UNH\+(?:[^+'?]|\?.)*\+([A-Z]{6}):([A-Z0-9]+):([A-Z0-9]+):([A-Z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
 
 
 def detect_edifact(data: bytes) -> Detected:
-    match = EDIFACT_UNH.search(data[:4096])
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    seps = separators(head[:UNA_LENGTH].decode("iso-8859-1")) if head.startswith(b"UNA") else Separators()
+    match = unh_pattern(seps).search(head)
     if match is None:
         raise UnsupportedFormat("EDIFACT interchange without a readable UNH message header")
     message, version, release = (g.decode() for g in match.groups()[:3])
@@ -76,3 +79,20 @@ def detect_edifact(data: bytes) -> Detected:
     if message == "ORDERS":
         return Detected("edifact", "order", None, f"{version}:{release}")
     raise UnsupportedFormat(f"unsupported EDIFACT message {message} (INVOIC and ORDERS are supported)")
+
+
+@functools.lru_cache(maxsize=64)
+def unh_pattern(seps: Separators) -> re.Pattern[bytes]:
+    """UNH, the message reference, then the message identifier (type:version:release:agency) written with the
+    interchange's own separators (its UNA), as bytes: the identifier is plain ASCII in every repertoire."""
+
+    def byte(ch: str) -> bytes:
+        return re.escape(ch.encode("iso-8859-1", "replace"))
+
+    element, component, segment = byte(seps.element), byte(seps.component), byte(seps.segment)
+    release = byte(seps.release) if seps.release else b""
+    reference = b"(?:[^" + element + segment + release + b"]" + (b"|" + release + b"." if release else b"") + b")*"
+    code = b"([A-Z0-9]+)"
+    return re.compile(
+        b"UNH" + element + reference + element + b"([A-Z]{6})" + component + code + component + code + component + code
+    )

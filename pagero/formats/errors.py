@@ -31,6 +31,12 @@ class DocumentTooLarge(FormatError):
     code = "document_too_large"
 
 
+class DocumentTooComplex(FormatError):
+    """Within the size limit but beyond the parsing budget (nesting depth, element or segment count)."""
+
+    code = "document_too_complex"
+
+
 class MalformedXml(FormatError):
     code = "malformed_xml"
 
@@ -45,6 +51,18 @@ class UnsupportedFormat(FormatError):
 
 class InvalidValue(FormatError):
     code = "invalid_value"
+
+
+class UnreadableDocument(FormatError):
+    """A reader or writer failed in a way no specific check foresaw; the message names the failure."""
+
+    code = "unreadable_document"
+
+
+class RulesNotRun(FormatError):
+    """The business rules could not be run on a document that passed parsing (Saxon refused it)."""
+
+    code = "rules_not_run"
 
 
 class NotLossless(FormatError):

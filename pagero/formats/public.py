@@ -12,7 +12,7 @@ from django.conf import settings
 from . import conversion
 from .conversion import SYNTAXES, Conversion, ParsedDocument
 from .detect import Detected
-from .errors import ConversionWarning, DocumentTooLarge, EmptyDocument, FormatError, NotLossless
+from .errors import ConversionWarning, DocumentTooComplex, DocumentTooLarge, EmptyDocument, FormatError, NotLossless
 from .model import Invoice, diff_models
 from .validation.report import Finding, ValidationReport
 
@@ -21,6 +21,7 @@ __all__ = [
     "Conversion",
     "ConversionWarning",
     "Detected",
+    "DocumentTooComplex",
     "DocumentTooLarge",
     "EmptyDocument",
     "Finding",
@@ -43,9 +44,7 @@ def _limit() -> int:
 
 
 def detect(data: bytes) -> Detected:
-    conversion.check_size(data, _limit())
-    detected, _ = conversion.detect(data)
-    return detected
+    return conversion.detect_document(data, _limit())
 
 
 def parse(data: bytes) -> ParsedDocument:

@@ -10,13 +10,23 @@ import base64
 import binascii
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
-from .errors import EmptyDocument, ForbiddenXmlFeature, InvalidValue, MalformedXml
+from .errors import (
+    ConversionWarning,
+    DocumentTooComplex,
+    EmptyDocument,
+    ForbiddenXmlFeature,
+    InvalidValue,
+    MalformedXml,
+)
+from .limits import MAX_UNUSED_WARNINGS, MAX_XML_DEPTH, MAX_XML_ELEMENTS
+from .values import parse_decimal, parse_iso_date
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = MAX_XML_DEPTH
 NOT_HELD = "not held by the EN 16931 model; it would be lost in conversion"
 PREFIXED = re.compile(r"\b([a-z]+):(?=[A-Za-z])")
 _CLARK_CACHES: dict[tuple, dict[str, tuple[str, ...]]] = {}
@@ -38,6 +48,11 @@ _PARSER = etree.XMLParser(
     remove_blank_text=False,
     collect_ids=False,
 )
+# True when an element sits deeper than MAX_DEPTH: evaluated in libxml2, one step per level (~10 µs per invoice).
+_TOO_DEEP = etree.XPath("boolean(/*" + "/*" * MAX_DEPTH + ")")
+_ELEMENT_COUNT = etree.XPath("count(//*)")
+# The shortest element is 4 bytes (<a/>): a smaller document cannot exceed the element budget, so it is not counted.
+_SMALLEST_ELEMENT_BYTES = 4
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -46,6 +61,10 @@ def parse_xml(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
+        if "Excessive depth" in exc.msg:  # libxml2 stops at 256 levels, before our own (lower) limit is checked
+            raise DocumentTooComplex(
+                f"the document nests elements more than 256 levels deep; the limit is {MAX_DEPTH} levels"
+            ) from None
         message = exc.msg if "line" in exc.msg else f"{exc.msg} (line {exc.lineno}, column {exc.offset})"
         if "encoding" in exc.msg.lower():
             declared = DECLARED_ENCODING.search(data[:200])
@@ -54,12 +73,38 @@ def parse_xml(data: bytes) -> etree._Element:
                 f"the document's bytes are not valid {name} (its declared encoding): {message}"
             ) from None
         raise MalformedXml(f"the document is not well-formed XML: {message}") from None
-    except ValueError as exc:  # e.g. unicode strings with an encoding declaration
+    except (ValueError, etree.LxmlError) as exc:  # e.g. unicode strings with an encoding declaration
         raise MalformedXml(f"the document could not be read as XML: {exc}") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise ForbiddenXmlFeature("XML with a DOCTYPE (DTD) is not accepted")
+    check_budget(root, len(data))
     return root
+
+
+def check_budget(root: etree._Element, size: int) -> None:
+    """The nesting depth and element count limits, checked once per parse so that detection, reading, the schema
+    and the business rules all see the same verdict (libxml2 alone accepts 256 levels, which Saxon cannot)."""
+    if _TOO_DEEP(root):
+        raise DocumentTooComplex(
+            f"the document nests elements {nesting_depth(root)} levels deep; the limit is {MAX_DEPTH} levels"
+        )
+    if size >= MAX_XML_ELEMENTS * _SMALLEST_ELEMENT_BYTES:
+        count = int(_ELEMENT_COUNT(root))
+        if count > MAX_XML_ELEMENTS:
+            raise DocumentTooComplex(f"the document has {count} elements; the limit is {MAX_XML_ELEMENTS} elements")
+
+
+def nesting_depth(root: etree._Element) -> int:
+    """The deepest element's level (the root is level 1), in one pass over the tree."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def local_name(element: etree._Element) -> str:
@@ -73,6 +118,7 @@ class XmlSource:
         self.root = root
         self.ns = namespaces
         self.used: set[etree._Element] = {root}
+        self.warnings: list[ConversionWarning] = []  # about values read with a change (a dropped time zone)
         self._clark = _clark_cache(namespaces)
         self._children: dict[etree._Element, dict[str, list[etree._Element]]] = {}
 
@@ -120,7 +166,9 @@ class XmlSource:
                 break
         return nodes
 
-    def all(self, node: etree._Element, path: str) -> list[etree._Element]:
+    def all(self, node: etree._Element | None, path: str) -> list[etree._Element]:
+        if node is None:  # an absent parent (a document without, say, its transaction) has no children
+            return []
         found = self._find(node, path)
         for element in found:
             self._mark(element)
@@ -169,24 +217,23 @@ class XmlSource:
         if raw is None:
             return None
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise InvalidValue(f"{term} is not a number: {raw!r}", path=self.path_of(element), term=term) from None
-        if not value.is_finite():
-            raise InvalidValue(f"{term} is not a finite number: {raw!r}", path=self.path_of(element), term=term)
-        return value
+            return parse_decimal(raw)
+        except ValueError as exc:
+            raise InvalidValue(refused(term, raw, exc), path=self.path_of(element), term=term) from None
 
     def iso_date(self, node: etree._Element | None, path: str, term: str) -> date | None:
+        """An xsd:date. A time zone (which xsd:date allows and EN 16931 does not) is dropped with a warning."""
         element = self.first(node, path)
         raw = element_text(element)
         if raw is None:
             return None
         try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise InvalidValue(
-                f"{term} is not a date (YYYY-MM-DD): {raw!r}", path=self.path_of(element), term=term
-            ) from None
+            value, zone = parse_iso_date(raw)
+        except ValueError as exc:
+            raise InvalidValue(refused(term, raw, exc), path=self.path_of(element), term=term) from None
+        if zone is not None:
+            self.warnings.append(ConversionWarning(self.path_of(element), zone_dropped(raw, zone), term))
+        return value
 
     def attachment(self, binary: etree._Element):
         """BT-125: a base64 binary object element with its mimeCode and filename attributes."""
@@ -200,21 +247,49 @@ class XmlSource:
             ) from None
         return BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
 
-    def unused_warnings(self) -> list:
-        """Everything the model did not take, as conversion warnings with their paths."""
-        from .errors import ConversionWarning
-
-        return [ConversionWarning(path=path, message=NOT_HELD) for path in self.unused_paths()]
+    def unused_warnings(self) -> list[ConversionWarning]:
+        """The reader's warnings, then everything the model did not take, with paths: the first
+        MAX_UNUSED_WARNINGS of those, and one warning with the count of the rest."""
+        warnings = list(self.warnings)
+        paths = PathBuilder(self.ns)
+        count = 0
+        for element in self.unused_leaves():
+            count += 1
+            if count <= MAX_UNUSED_WARNINGS:
+                warnings.append(ConversionWarning(path=paths.of(element), message=NOT_HELD))
+        if count > MAX_UNUSED_WARNINGS:
+            warnings.append(
+                ConversionWarning(path=paths.of(self.root), message=more_not_held(count - MAX_UNUSED_WARNINGS))
+            )
+        return warnings
 
     def unused_paths(self) -> list[str]:
+        """The paths of all leaf elements with content that no reader step consumed."""
+        paths = PathBuilder(self.ns)
+        return [paths.of(element) for element in self.unused_leaves()]
+
+    def unused_leaves(self):
         """Leaf elements with content that no reader step consumed: what the model cannot hold."""
-        out = []
+        used = self.used
         for element in self.root.iter():
-            if not isinstance(element.tag, str) or element in self.used:
+            if not isinstance(element.tag, str) or element in used:
                 continue
             if len(element) == 0 and ((element.text and element.text.strip()) or element.attrib):
-                out.append(self.path_of(element))
-        return out
+                yield element
+
+
+def more_not_held(count: int, what: str = "elements") -> str:
+    return f"{count} more {what} are {NOT_HELD} (only the first {MAX_UNUSED_WARNINGS} are listed)"
+
+
+def refused(term: str, raw: str, reason: object) -> str:
+    """The message for a value a reader refuses: the term, why, and the value (shortened)."""
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    return f"{term} is {reason}: {shown!r}"
+
+
+def zone_dropped(raw: str, zone: str) -> str:
+    return f"the date {raw!r} is read as {raw[: -len(zone)]}: EN 16931 dates carry no time zone ({zone} dropped)"
 
 
 def element_text(element: etree._Element | None) -> str | None:
@@ -226,17 +301,46 @@ def element_text(element: etree._Element | None) -> str | None:
 
 def readable_path(element: etree._Element, namespaces: dict[str, str]) -> str:
     """/Invoice/cac:InvoiceLine[2]/cbc:ID: prefixes from `namespaces`, positions only where needed."""
-    prefixes = {uri: prefix for prefix, uri in namespaces.items()}
-    steps = []
-    while element is not None:
-        qname = etree.QName(element)
-        prefix = prefixes.get(qname.namespace)
-        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-        parent = element.getparent()
-        if parent is not None:
-            same = [sibling for sibling in parent if sibling.tag == element.tag]
-            if len(same) > 1:
-                name += f"[{same.index(element) + 1}]"
-        steps.append(name)
-        element = parent
-    return "/" + "/".join(reversed(steps))
+    return PathBuilder(namespaces).of(element)
+
+
+class PathBuilder:
+    """Readable paths of many elements of one tree in linear time: each parent's children are numbered once
+    (numbering the siblings again for every element made thousands of unknown elements cost minutes)."""
+
+    def __init__(self, namespaces: dict[str, str]) -> None:
+        self.prefixes = {uri: prefix for prefix, uri in namespaces.items()}
+        self._positions: dict[etree._Element, dict[etree._Element, int]] = {}
+
+    def position(self, parent: etree._Element, element: etree._Element) -> int | None:
+        """1-based position among the siblings with the same tag; None when it is the only one."""
+        positions = self._positions.get(parent)
+        if positions is None:
+            seen: dict[object, int] = {}
+            positions = {}
+            for child in parent:
+                seen[child.tag] = seen.get(child.tag, 0) + 1
+                positions[child] = seen[child.tag]
+            for child in parent:
+                if seen[child.tag] == 1:
+                    del positions[child]
+            self._positions[parent] = positions
+        return positions.get(element)
+
+    def of(self, element: etree._Element) -> str:
+        steps = []
+        while element is not None:
+            if isinstance(element.tag, str):
+                qname = etree.QName(element)
+                prefix = self.prefixes.get(qname.namespace)
+                name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+            else:
+                name = "comment()"
+            parent = element.getparent()
+            if parent is not None:
+                position = self.position(parent, element)
+                if position is not None:
+                    name += f"[{position}]"
+            steps.append(name)
+            element = parent
+        return "/" + "/".join(reversed(steps))

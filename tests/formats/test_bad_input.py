@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pagero.formats import conversion, errors
+from pagero.formats import conversion, errors, public
 from pagero.formats.detect import detect
 
 UBL_HEAD = (
@@ -121,3 +121,62 @@ def test_orders_are_detected_but_not_converted():
 def test_unknown_target_syntax():
     with pytest.raises(errors.UnsupportedFormat, match="unknown target syntax 'pdf'"):
         conversion.convert_document(UBL_HEAD + b"</Invoice>", "pdf")
+
+
+# -- hostile input through the port: always a FormatError with a message, never another exception --------------
+
+CII_HEAD = (
+    b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" '
+    b'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">'
+)
+EDIFACT_HEAD = b"UNA:+.? 'UNB+UNOW:4+A+B+260101:1200+1'UNH+1+INVOIC:D:14B:UN'"
+
+
+def test_cii_without_its_transaction_is_read_not_crashed_on():
+    """A CII invoice without SupplyChainTradeTransaction used to raise TypeError in the reader."""
+    data = CII_HEAD + b"<rsm:ExchangedDocument><ram:ID>7</ram:ID></rsm:ExchangedDocument></rsm:CrossIndustryInvoice>"
+    parsed = public.parse(data)
+    assert parsed.invoice.number == "7" and parsed.invoice.lines == []
+    assert public.convert(data, "ubl").data.startswith(b"<?xml")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        EDIFACT_HEAD + b"UNO+-8'",  # a package length that moved the tokenizer backwards
+        EDIFACT_HEAD + b"BGM+380+A\x0bB'UNT+3+1'UNZ+1+1'",  # a control character the XML writers cannot hold
+        EDIFACT_HEAD + b"BGM+380+\xc3\x28'UNT+3+1'UNZ+1+1'",  # invalid UTF-8 under UNOW
+        EDIFACT_HEAD + b"BGM+380+1'UNS+S'MOA+9:-Infinity'UNT+3+1'UNZ+1+1'",
+        EDIFACT_HEAD + b"BGM+380+1'DTM+137:201500:616'UNT+3+1'UNZ+1+1'",
+        b"UNA:+",  # a truncated service string advice
+        UBL_HEAD + b"<cac:LegalMonetaryTotal><cbc:PayableAmount>sNaN</cbc:PayableAmount></cac:LegalMonetaryTotal>"
+        b"</Invoice>",
+        b"<a>" * 120 + b"</a>" * 120,
+    ],
+)
+@pytest.mark.parametrize("call", ["parse", "validate", "convert"])
+def test_hostile_input_gets_a_format_error_from_every_port_function(data, call):
+    functions = {"parse": public.parse, "validate": public.validate, "convert": lambda d: public.convert(d, "cii")}
+    with pytest.raises(errors.FormatError) as caught:
+        functions[call](data)
+    assert type(caught.value) is not errors.UnreadableDocument  # each of these has its own check and message
+    assert caught.value.message and caught.value.code != "invalid_document"
+
+
+def test_an_unforeseen_reader_failure_is_a_format_error(monkeypatch):
+    """Any failure no check foresees still reaches the caller as a FormatError naming it (and is logged)."""
+
+    def failing_reader(root):
+        return {}["no such key"]
+
+    monkeypatch.setattr(conversion, "read_ubl", failing_reader)
+    with pytest.raises(errors.UnreadableDocument, match=r"could not be read \(KeyError: 'no such key'\)"):
+        public.parse(UBL_HEAD + b"</Invoice>")
+
+
+def test_a_date_with_an_impossible_zone_is_refused_by_the_reader_and_the_schema():
+    data = UBL_HEAD + b"<cbc:IssueDate>2015-04-01+15:00</cbc:IssueDate></Invoice>"
+    with pytest.raises(errors.InvalidValue, match=r"BT-2 is not a date \(YYYY-MM-DD\): '2015-04-01\+15:00'"):
+        public.parse(data)
+    report = public.validate(data)
+    assert not report.valid and any("IssueDate" in f.message for f in report.findings if f.rule_set == "xsd")

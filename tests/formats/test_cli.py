@@ -103,3 +103,17 @@ def test_every_target_from_edifact(target, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert conversion.parse_document(out.read_bytes()).detected.syntax == target
+
+
+def test_input_is_read_only_one_byte_beyond_the_size_limit(tmp_path, settings):
+    """A huge file is not read whole: one byte beyond the limit is enough for the size check to refuse it."""
+    from pagero.formats import public
+    from pagero.formats.management.commands._io import read_input
+
+    settings.MAX_DOCUMENT_BYTES = 100
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<a>" + b"x" * 10_000 + b"</a>")
+    data = read_input(str(big))
+    assert len(data) == 101
+    with pytest.raises(public.DocumentTooLarge, match="the limit is 100 bytes"):
+        public.validate(data)

@@ -36,7 +36,7 @@ from ..model import (
     VatBreakdown,
 )
 from ..values import parse_coded_date
-from ..xml import XmlSource, element_text
+from ..xml import XmlSource, element_text, refused
 from .names import NS
 
 # BT-8 is coded with UNTDID 2005 in the model (and UBL), with UNTDID 2475 in CII.
@@ -64,9 +64,11 @@ class _CiiReader:
         fmt = element.get("format", "102")
         try:
             return parse_coded_date(raw, fmt)
-        except ValueError:
+        except ValueError as exc:
             raise InvalidValue(
-                f"{term} is not a date in format {fmt}: {raw!r}", path=self.src.path_of(element), term=term
+                refused(term, raw, f"not a date in format {fmt} ({exc})"),
+                path=self.src.path_of(element),
+                term=term,
             ) from None
 
     def ident(self, node, path: str) -> Identifier | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..errors import ConversionWarning, InvalidValue, UnsupportedFormat
+from ..limits import MAX_UNUSED_WARNINGS
 from ..model import (
     Address,
     AllowanceCharge,
@@ -37,8 +38,8 @@ from ..model import (
     TaxRepresentative,
     VatBreakdown,
 )
-from ..values import parse_coded_date
-from ..xml import NOT_HELD
+from ..values import parse_coded_date, parse_decimal
+from ..xml import NOT_HELD, more_not_held, refused
 from .binding import (
     DOC_PROFILE_CODE,
     FTX_NOTE_WITHOUT_SUBJECT,
@@ -101,6 +102,7 @@ class _EdifactReader:
         self.after: str | None = None  # the qualifier of the RFF/PYT a DTM refers to
         self.exemptions: list[tuple[str | None, str | None]] = []
         self.package: Segment | None = None
+        self.unplaced_count = 0
 
     # -- helpers --------------------------------------------------------------------------------
     def warn(self, segment: Segment, message: str, term: str | None = None) -> None:
@@ -108,21 +110,22 @@ class _EdifactReader:
         self.warnings.append(ConversionWarning(path=f"segment {segment.position} ({raw})", message=message, term=term))
 
     def unplaced(self, segment: Segment) -> None:
-        self.warn(segment, NOT_HELD)
+        self.unplaced_count += 1
+        if self.unplaced_count <= MAX_UNUSED_WARNINGS:
+            self.warn(segment, NOT_HELD)
 
     def decimal(self, segment: Segment, element: int, component: int, term: str) -> Decimal | None:
         raw = segment.get(element, component)
         if raw is None:
             return None
         try:
-            value = Decimal(raw.replace(",", "."))
-        except InvalidOperation:
+            return parse_decimal(raw.replace(",", "."))  # ISO 9735 allows either decimal mark
+        except ValueError as exc:
             raise InvalidValue(
-                f"{term} is not a number: {raw!r} (segment {segment.position}, {segment.tag})",
+                f"{refused(term, raw, exc)} (segment {segment.position}, {segment.tag})",
                 path=f"segment {segment.position}",
                 term=term,
             ) from None
-        return value
 
     def date(self, segment: Segment, term: str) -> date | None:
         raw, fmt = segment.get(1, 1), segment.get(1, 2) or "102"
@@ -130,9 +133,9 @@ class _EdifactReader:
             return None
         try:
             return parse_coded_date(raw, fmt)
-        except ValueError:
+        except ValueError as exc:
             raise InvalidValue(
-                f"{term} is not a date in format {fmt}: {raw!r} (segment {segment.position})",
+                f"{refused(term, raw, f'not a date in format {fmt} ({exc})')} (segment {segment.position}, DTM)",
                 path=f"segment {segment.position}",
                 term=term,
             ) from None
@@ -178,6 +181,9 @@ class _EdifactReader:
             breakdown.exemption_reason_code, breakdown.exemption_reason = code, text
         if self.inv.delivery is not None and self.inv.delivery == Delivery():
             self.inv.delivery = None
+        if self.unplaced_count > MAX_UNUSED_WARNINGS:
+            more = more_not_held(self.unplaced_count - MAX_UNUSED_WARNINGS, "segments")
+            self.warnings.append(ConversionWarning(path="interchange", message=more))
         return inv, self.warnings
 
     # -- header ---------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ escapes separators, and a segment is a tag followed by data elements made of com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from ..errors import InvalidValue, UnsupportedFormat
+from ..errors import DocumentTooComplex, InvalidValue, UnsupportedFormat
+from ..limits import MAX_EDIFACT_ELEMENTS, MAX_EDIFACT_SEGMENTS
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class Separators:
     component: str = ":"
     element: str = "+"
     decimal: str = "."
-    release: str = "?"
+    release: str = "?"  # empty: the interchange has no release character
     segment: str = "'"
 
 
@@ -37,56 +39,116 @@ class Segment:
         return value or None
 
 
-def tokenize(data: bytes) -> list[Segment]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+# Characters that no EDIFACT text may hold: C0 controls except tab, CR and LF, DEL, C1 controls (what ISO 8859-1
+# makes of stray bytes) and the Unicode non-characters. The XML syntaxes cannot carry them, so a conversion would
+# fail later; they are refused here, naming the segment.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Syntax identifiers (UNB S001) whose repertoire is UTF-8 / ISO 10646: their bytes must be valid UTF-8.
+UTF8_SYNTAXES = frozenset({"UNOW", "UNOY"})
+DIGITS = re.compile(r"[0-9]+")
+UNA_LENGTH = 9
+
+
+def separators(head: str) -> Separators:
+    """The service string advice: UNA, then component, element, decimal, release, reserved and segment characters.
+
+    A blank release character means the interchange uses none (ISO 9735).
+    """
+    if len(head) < UNA_LENGTH:
+        raise UnsupportedFormat("EDIFACT service string advice (UNA) is truncated")
+    component, element, decimal, release, segment = head[3], head[4], head[5], head[6], head[8]
+    release = "" if release == " " else release
+    used = [component, element, segment] + ([release] if release else [])
+    if len(set(used)) != len(used) or any(ch.isalnum() or ch in " \r\n" for ch in used):
+        raise UnsupportedFormat(
+            f"EDIFACT service string advice {head[:UNA_LENGTH]!r} does not declare distinct separator characters"
+        )
+    return Separators(component, element, decimal, release, segment)
+
+
+def syntax_identifier(data: bytes) -> str | None:
+    """The UNB syntax identifier (UNOA ... UNOW, UNOY), read from the bytes before they are decoded."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:512]
+    element = b"+"
+    if head.startswith(b"UNA") and len(head) >= UNA_LENGTH:
+        element, head = head[4:5], head[UNA_LENGTH:].lstrip(b" \t\r\n")
+    if not head.startswith(b"UNB" + element):
+        return None
+    return head[4:8].decode("ascii", "replace").upper()
+
+
+def decode(data: bytes) -> str:
+    syntax = syntax_identifier(data)
+    if syntax in UTF8_SYNTAXES:
         try:
-            text = data.decode("iso-8859-1")
-        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
-            raise InvalidValue("EDIFACT interchange is not UTF-8 or ISO 8859-1 text") from None
-    text = text.lstrip("\ufeff \r\n\t")
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidValue(
+                f"EDIFACT interchange declares syntax {syntax} (UTF-8), but byte 0x{data[exc.start]:02x} at "
+                f"offset {exc.start} is not valid UTF-8"
+            ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # The ISO 8859 repertoires (UNOC...): ISO 8859-1 decodes any byte; stray bytes become C1 controls, which
+        # the control character check refuses.
+        return data.decode("iso-8859-1")
+
+
+def tokenize(data: bytes) -> list[Segment]:
+    """The interchange's segments. Always moves forward through the input and refuses, with a message naming
+    the segment, anything it cannot read: a bad package length, control characters, an exceeded budget."""
+    text = decode(data).lstrip("\ufeff \r\n\t")
     seps = Separators()
     if text.startswith("UNA"):
-        if len(text) < 9:
-            raise UnsupportedFormat("EDIFACT service string advice (UNA) is truncated")
-        seps = Separators(text[3], text[4], text[5], text[6], text[8])
-        text = text[9:]
+        seps = separators(text[:UNA_LENGTH])
+        text = text[UNA_LENGTH:]
+    check_controls = CONTROL.search(text) is not None  # the common case pays one scan, not one per segment
+    release, component, element, terminator = seps.release or None, seps.component, seps.element, seps.segment
     segments: list[Segment] = []
     elements: list[list[str]] = []
     components: list[str] = []
     buffer: list[str] = []
     position = 1
+    element_count = 0
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == seps.release:
+        if ch == release:
             if i + 1 >= n:
                 raise InvalidValue("EDIFACT release character at the end of the interchange")
             buffer.append(text[i + 1])
             i += 2
             continue
-        if ch == seps.component:
+        if ch == component:
             components.append("".join(buffer))
             buffer = []
-        elif ch == seps.element:
+        elif ch == element:
             components.append("".join(buffer))
             elements.append(components)
             components, buffer = [], []
-        elif ch == seps.segment:
+            element_count += 1
+            if element_count > MAX_EDIFACT_ELEMENTS:
+                raise DocumentTooComplex(
+                    f"the EDIFACT interchange has more than {MAX_EDIFACT_ELEMENTS} data elements (the limit)"
+                )
+        elif ch == terminator:
             components.append("".join(buffer))
             elements.append(components)
             tag = elements[0][0].strip()
+            if check_controls:
+                _refuse_controls(elements, position, tag)
             if tag:
+                if position > MAX_EDIFACT_SEGMENTS:
+                    raise DocumentTooComplex(
+                        f"the EDIFACT interchange has more than {MAX_EDIFACT_SEGMENTS} segments (the limit)"
+                    )
                 segments.append(Segment(tag, elements[1:], position))
                 position += 1
             elements, components, buffer = [], [], []
             if tag == "UNO":
                 # A package object (UNO ... UNP) carries raw content of a declared length, not segments.
-                try:
-                    length = int(segments[-1].elements[-1][0])
-                except (ValueError, IndexError):
-                    raise InvalidValue("EDIFACT UNO segment without a readable object length") from None
+                length = _package_length(segments[-1], n - (i + 1))
                 segments.append(Segment("UNO-CONTENT", [[text[i + 1 : i + 1 + length]]], position))
                 i += 1 + length
                 continue
@@ -98,6 +160,34 @@ def tokenize(data: bytes) -> list[Segment]:
     if "".join(buffer).strip() or elements:
         raise InvalidValue("EDIFACT interchange does not end with a segment terminator")
     return segments
+
+
+def _package_length(segment: Segment, remaining: int) -> int:
+    """The object length of a UNO segment (its last data element): digits, and no more than what remains."""
+    raw = segment.elements[-1][0].strip() if segment.elements else ""
+    where = f"(segment {segment.position}, UNO)"
+    if DIGITS.fullmatch(raw) is None:
+        raise InvalidValue(f"EDIFACT package object length {raw[:20]!r} is not a non-negative integer {where}")
+    digits = raw.lstrip("0") or "0"
+    # Compared as text first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(remaining)) or int(digits) > remaining:
+        shown = digits if len(digits) <= 20 else f"a {len(digits)}-digit number of"
+        raise InvalidValue(f"EDIFACT package object declares {shown} characters but only {remaining} follow {where}")
+    return int(digits)
+
+
+def _refuse_controls(elements: list[list[str]], position: int, tag: str) -> None:
+    """Control characters in the segment's values. The separators themselves may be control characters (syntax
+    level B uses IS1-IS4), so the values are checked, not the raw text: a released one is refused too."""
+    for components in elements:
+        for value in components:
+            found = CONTROL.search(value)
+            if found is not None:
+                raise InvalidValue(
+                    f"EDIFACT segment {position} ({tag or 'without tag'}) contains the control character "
+                    f"U+{ord(found.group()):04X}, which no EDIFACT text may hold",
+                    path=f"segment {position}",
+                )
 
 
 def escape(value: str, seps: Separators = Separators()) -> str:

@@ -1,21 +1,24 @@
 """Business rules: the official Schematron rules compiled to XSLT 2.0, run with Saxon (saxonche).
 
-Each stylesheet is compiled once per process and reused; a document is parsed into Saxon once and
-that node is given to every rule set that applies to it.
+Each thread has its own Saxon processor and compiles each stylesheet once, on first use; a document is parsed
+into Saxon once and that node is given to every rule set that applies to it.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
+from ..errors import RulesNotRun
 from .report import Finding, term_in
 
 RULES = Path(__file__).resolve().parent.parent / "artefacts" / "rules"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
+FAILED_ASSERT, SUCCESSFUL_REPORT = f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"
 
 
 @dataclass(frozen=True)
@@ -65,57 +68,87 @@ def rule_sets_for(syntax: str, document_type: str, customization: str | None) ->
 
 
 class SaxonRunner:
-    """One Saxon processor per process; compiled stylesheets cached by path."""
+    """A Saxon processor and its compiled stylesheets per thread, created on the thread's first use.
+
+    Threads never share a processor, so validations run in parallel without a lock; each thread compiles a
+    stylesheet the first time it needs it. A node from parse() belongs to the calling thread's processor: run()
+    it on the same thread.
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._processor = None
-        self._compiled: dict[Path, object] = {}
+        self._local = threading.local()
 
-    def processor(self):
-        if self._processor is None:
+    def _state(self) -> _ThreadSaxon:
+        state = getattr(self._local, "saxon", None)
+        if state is None:
             from saxonche import PySaxonProcessor
 
-            self._processor = PySaxonProcessor(license=False)
-        return self._processor
+            state = self._local.saxon = _ThreadSaxon(PySaxonProcessor(license=False))
+        return state
+
+    def processor(self):
+        return self._state().processor
 
     def executable(self, rule_set: RuleSet):
-        with self._lock:
-            if rule_set.path not in self._compiled:
-                compiler = self.processor().new_xslt30_processor()
-                self._compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
-            return self._compiled[rule_set.path]
+        state = self._state()
+        executable = state.compiled.get(rule_set.path)
+        if executable is None:
+            compiler = state.processor.new_xslt30_processor()
+            executable = state.compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
+        return executable
 
     def parse(self, root: etree._Element):
         """Hand the already parsed document to Saxon (as text: whatever the source encoding was)."""
-        text = etree.tostring(root, encoding="unicode")
-        with self._lock:
-            return self.processor().parse_xml(xml_text=text)
+        from saxonche import PySaxonApiError
 
-    def run(self, rule_set: RuleSet, node) -> list[Finding]:
+        text = etree.tostring(root, encoding="unicode")
+        try:
+            return self.processor().parse_xml(xml_text=text)
+        except PySaxonApiError as exc:
+            raise RulesNotRun(f"the business rules could not read the document: {_first_line(exc)}") from None
+
+    def run(self, rule_set: RuleSet, node) -> Iterator[Finding]:
+        """Runs the rule set now; its findings are made as they are consumed (the report keeps the first ones and
+        counts the others)."""
+        from saxonche import PySaxonApiError
+
         executable = self.executable(rule_set)
-        with self._lock:
+        try:
             svrl = executable.transform_to_string(xdm_node=node)
+        except PySaxonApiError as exc:
+            raise RulesNotRun(
+                f"the {rule_set.name} rules could not be run on the document: {_first_line(exc)}"
+            ) from None
         return parse_svrl(svrl.encode("utf-8"), rule_set.name)
 
 
-def parse_svrl(svrl: bytes, rule_set: str) -> list[Finding]:
+@dataclass
+class _ThreadSaxon:
+    processor: object
+    compiled: dict[Path, object] = field(default_factory=dict)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or ["unknown error"])[0][:300]
+
+
+def parse_svrl(svrl: bytes, rule_set: str) -> Iterator[Finding]:
+    """The findings of an SVRL report: parsed now, each Finding made as it is consumed (see ValidationReport.add)."""
     root = etree.fromstring(svrl)
-    findings = []
-    for element in root.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
-        flag = (element.get("flag") or "fatal").lower()
-        text = " ".join("".join(element.findtext(f"{{{SVRL}}}text") or "").split())
-        findings.append(
-            Finding(
-                rule_id=element.get("id") or "?",
-                severity="warning" if flag in {"warning", "information", "info"} else "fatal",
-                message=text,
-                location=element.get("location"),
-                term=term_in(text),
-                rule_set=rule_set,
-            )
-        )
-    return findings
+    return (_finding(element, rule_set) for element in root.iter(FAILED_ASSERT, SUCCESSFUL_REPORT))
+
+
+def _finding(element: etree._Element, rule_set: str) -> Finding:
+    flag = (element.get("flag") or "fatal").lower()
+    text = " ".join("".join(element.findtext(f"{{{SVRL}}}text") or "").split())
+    return Finding(
+        rule_id=element.get("id") or "?",
+        severity="warning" if flag in {"warning", "information", "info"} else "fatal",
+        message=text,
+        location=element.get("location"),
+        term=term_in(text),
+        rule_set=rule_set,
+    )
 
 
 RUNNER = SaxonRunner()

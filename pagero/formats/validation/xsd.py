@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -17,8 +18,6 @@ SCHEMAS = {
     ("cii", "invoice"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
     ("cii", "credit_note"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
 }
-MAX_FINDINGS = 200
-
 _lock = threading.Lock()
 _loaded: dict[Path, etree.XMLSchema] = {}
 
@@ -35,22 +34,20 @@ def schema_for(syntax: str, document_type: str) -> etree.XMLSchema | None:
         return _loaded[path]
 
 
-def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> list[Finding]:
+def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
+    """Validates now; the findings are made as they are consumed (the report keeps the first MAX_FINDINGS and only
+    counts the rest, so a document with a million errors does not become a million objects)."""
     schema = schema_for(syntax, document_type)
-    if schema is None:
-        return []
-    if schema.validate(root):
-        return []
-    findings = []
-    for error in list(schema.error_log)[:MAX_FINDINGS]:
-        findings.append(
-            Finding(
-                rule_id="XSD",
-                severity="fatal",
-                message=error.message,
-                location=error.path or f"line {error.line}",
-                term=term_in(error.message),
-                rule_set="xsd",
-            )
+    if schema is None or schema.validate(root):
+        return iter(())
+    return (
+        Finding(
+            rule_id="XSD",
+            severity="fatal",
+            message=error.message,
+            location=error.path or f"line {error.line}",
+            term=term_in(error.message),
+            rule_set="xsd",
         )
-    return findings
+        for error in schema.error_log
+    )

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         else:
             self.print_report(report)
         if not report.valid:
-            raise CommandError(f"invalid: {len(report.fatal)} fatal finding(s)")
+            raise CommandError(f"invalid: {report.fatal_count} fatal finding(s)")
 
     def print_report(self, report: formats.ValidationReport) -> None:
         w = self.stdout.write
@@ -43,9 +43,11 @@ class Command(BaseCommand):
         for note in report.notes:
             w(f"note:      {note}")
         verdict = "valid" if report.valid else "INVALID"
-        w(f"result:    {verdict}: {len(report.fatal)} fatal, {len(report.findings) - len(report.fatal)} warning(s)")
+        w(f"result:    {verdict}: {report.fatal_count} fatal, {report.warning_count} warning(s)")
         for finding in report.findings:
             term = f" [{finding.term}]" if finding.term else ""
             w(f"{finding.severity.upper():8} {finding.rule_id}{term} {finding.message}")
             if finding.location:
                 w(f"         at {finding.location}")
+        if report.truncated:
+            w(f"... and {report.findings_total - len(report.findings)} more finding(s), not listed")
