@@ -303,16 +303,14 @@ def validate_step(document_id) -> None:
         document.validation_report = report.as_dict()
         accepted = bool(outcome.national) and outcome.lenient
         if not report.valid and not accepted:
-            first = report.fatal[0]
+            # The report keeps its first findings only: all of them may be warnings, the fatal ones counted.
+            first = f"; first: {report.fatal[0].rule_id} {report.fatal[0].message}" if report.fatal else ""
             document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
             move(
                 document,
                 Status.REJECTED,
                 "rejected",
-                _bounded(
-                    f"{report.fatal_count} fatal finding(s); first: {first.rule_id} {first.message}"
-                    + _national_rejection(outcome)
-                ),
+                _bounded(f"{report.fatal_count} fatal finding(s){first}" + _national_rejection(outcome)),
                 fatal=report.fatal_count,
                 rule_sets=report.rule_sets,
             )

@@ -241,7 +241,7 @@ def send_check(request: HttpRequest) -> JsonResponse:
         {
             "ok": report.valid,
             **report.as_dict(),
-            "summary": _("valid") if report.valid else _("%(n)d problem(s)") % {"n": len(report.fatal)},
+            "summary": _("valid") if report.valid else _("%(n)d problem(s)") % {"n": report.fatal_count},
         }
     )
 
