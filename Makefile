@@ -12,6 +12,8 @@ export CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 export CASSANDRA_HOSTS ?= 127.0.0.1
 # pytest-xdist workers (each gets its own database, queue, keyspace and Celery worker).
 TEST_WORKERS ?= 2
+# Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
+FUZZ_EXAMPLES ?= 2000
 
 .PHONY: help venv run seed services services-stop test lint bench proto clean phive fuzz
 
@@ -22,6 +24,7 @@ help:
 	@echo "make services-stop  stop them"
 	@echo "make lint           ruff + import contracts"
 	@echo "make bench          run the benchmarks in bench/ against the real services"
+	@echo "make fuzz           fuzz the formats port with mutated corpus documents ($(FUZZ_EXAMPLES) examples per test)"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +66,11 @@ test: venv lint services phive
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
 proto: venv
 	cd migration/contexts && ../../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
+
+# Long fuzzing of the formats port; `make test` runs the same file with a small fixed set of examples.
+fuzz: venv
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(VENV)/bin/pytest -p no:cacheprovider tests/formats/test_fuzz.py
 
 bench: venv services phive
 	$(PY) bench/run_all.py
