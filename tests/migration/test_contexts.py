@@ -11,6 +11,7 @@ import pytest
 
 from migration.contexts import contexts_pb2
 from migration.contexts import public as contexts
+from migration.contexts.breaker import CircuitBreaker
 from migration.contexts.router import BREAKERS, breaker, call
 from migration.models import ContextRouteChange
 from pagero.documents.models import Document
@@ -21,7 +22,10 @@ from tests.conftest import ROOT, subprocess_env
 from tests.exchange.conftest import wait_for
 from tests.exchange.factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+from .conftest import ManualClock
+
+# Tests that start a `serve_context` process reach RabbitMQ and request `real_services` (hence `services`).
+pytestmark = [pytest.mark.slow]
 
 
 class ContextService:
@@ -63,7 +67,7 @@ class ContextService:
 
 
 @pytest.fixture
-def formats_service():
+def formats_service(real_services):
     service = ContextService()
     service.start()
     yield service
@@ -72,12 +76,24 @@ def formats_service():
 
 @pytest.fixture(autouse=True)
 def fresh_breakers(settings):
-    settings.CONTEXT_CALL_TIMEOUT_SECONDS = 1.5
+    # The production default: a live remote answers well within it even on a loaded machine, and each call
+    # to a dead one costs this long.
+    settings.CONTEXT_CALL_TIMEOUT_SECONDS = 5.0
     settings.CONTEXT_BREAKER_THRESHOLD = 2
-    settings.CONTEXT_BREAKER_RESET_SECONDS = 3.0  # long enough that a loaded machine still sees it open
+    settings.CONTEXT_BREAKER_RESET_SECONDS = 3.0
     BREAKERS.clear()
     yield
     BREAKERS.clear()
+
+
+@pytest.fixture
+def breaker_clock(settings) -> ManualClock:
+    """The formats breaker on a clock the test moves: open and half-open do not depend on how fast calls run."""
+    clock = ManualClock()
+    BREAKERS["formats"] = CircuitBreaker(
+        settings.CONTEXT_BREAKER_THRESHOLD, settings.CONTEXT_BREAKER_RESET_SECONDS, clock=clock
+    )
+    return clock
 
 
 def test_protobuf_code_matches_the_proto_file(tmp_path):
@@ -151,7 +167,7 @@ def test_canary_half_of_the_tenants_each_always_the_same_way(formats_service):
 
 
 @pytest.mark.django_db
-def test_dead_remote_falls_back_and_opens_the_circuit_then_closes_after_restart(formats_service):
+def test_dead_remote_falls_back_and_opens_the_circuit_then_closes_after_restart(formats_service, breaker_clock):
     contexts.set_mode("formats", "remote", actor="test", reason="rehearsal", override=True)
     data = document("ubl")
     assert call("formats.convert", data, "cii", tenant_id=1).route == "remote"
@@ -162,7 +178,9 @@ def test_dead_remote_falls_back_and_opens_the_circuit_then_closes_after_restart(
     assert breaker("formats").state == "open"
     assert call("formats.convert", data, "cii", tenant_id=1).route == "local-circuit-open"  # not even tried
     formats_service.start()
-    time.sleep(3.2)  # the breaker's reset period (3 s here): then one trial call goes to the remote
+    breaker_clock.advance(2.9)
+    assert call("formats.convert", data, "cii", tenant_id=1).route == "local-circuit-open"  # still within the period
+    breaker_clock.advance(0.1)  # the reset period (3 s here) has passed: one trial call goes to the remote
     assert breaker("formats").state == "half-open"
     assert call("formats.convert", data, "cii", tenant_id=1).route == "remote"
     assert breaker("formats").state == "closed"
@@ -188,7 +206,7 @@ def test_switch_to_remote_and_back_loses_and_duplicates_nothing(celery_worker, f
 
 
 @pytest.mark.django_db(transaction=True)
-def test_routing_context_served_remotely_gives_the_local_answer(nordic):
+def test_routing_context_served_remotely_gives_the_local_answer(real_services, nordic):
     service_cmd = [sys.executable, "manage.py", "serve_context", "routing"]
     proc = subprocess.Popen(
         service_cmd,

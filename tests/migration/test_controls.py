@@ -19,7 +19,7 @@ from tests.conftest import ROOT, subprocess_env
 
 from .conftest import force_phase
 
-pytestmark = [pytest.mark.services]
+# Tests reaching the services request their fixtures (`empty_cassandra`, `celery_worker`), which marks them `services`.
 
 
 def cli(*args: str) -> str:

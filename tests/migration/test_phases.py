@@ -83,3 +83,25 @@ def test_rollback_rules():
     assert rollback_blockers(facts(Phase.POSTGRES_ONLY)) == ["postgres_only is the first phase"]
     assert "nothing to roll back to" in rollback_blockers(facts(Phase.RETIRED))[0]
     assert advance_blockers(facts(Phase.RETIRED)) == ["retired is the last phase"]
+
+
+def test_a_verification_from_before_the_phase_was_entered_does_not_count():
+    """Same phase, clean, but started before the phase was (re-)entered: it proves nothing about this stay."""
+    earlier = VerificationFacts(phase=Phase.SHADOW_READ, started_at=T0 - timedelta(seconds=1), clean=True)
+    assert any(
+        "no clean verification in phase shadow_read" in b
+        for b in advance_blockers(facts(Phase.SHADOW_READ, last_verification=earlier))
+    )
+    at_entry = VerificationFacts(phase=Phase.SHADOW_READ, started_at=T0, clean=True)
+    assert advance_blockers(facts(Phase.SHADOW_READ, last_verification=at_entry)) == []
+
+
+def test_no_verification_at_all_shuts_every_gate_that_needs_one():
+    for phase in (Phase.SHADOW_READ, Phase.CASSANDRA_PRIMARY, Phase.CASSANDRA_ONLY):
+        blockers = advance_blockers(facts(phase, last_verification=None))
+        assert blockers == [
+            f"no clean verification in phase {phase} (run payloads_verify, with --repair if needed, "
+            "until it reports zero differences)"
+        ], phase
+    for phase in (Phase.POSTGRES_ONLY, Phase.DUAL_WRITE, Phase.BACKFILL):
+        assert advance_blockers(facts(phase, last_verification=None)) == [], phase

@@ -17,7 +17,7 @@ from tests.conftest import ROOT, subprocess_env
 from tests.exchange.conftest import wait_for
 from tests.exchange.factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]  # `celery_worker` marks the tests `services`
 
 
 def run(acme, count: int, prefix: str) -> list[str]:
