@@ -106,3 +106,15 @@ def parse_coded_date(raw: str, code: str) -> date:
 
 
 _FORMAT_LENGTHS = {"102": "CCYYMMDD", "203": "CCYYMMDDHHMM", "610": "CCYYMM", "616": "CCYYWW"}
+
+
+# xsd:boolean's lexical space, after whitespace collapse: exactly these four (the schema type is case-sensitive).
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def parse_boolean(raw: str) -> bool:
+    """An xsd:boolean (`true`, `false`, `1`, `0`), as UBL and CII indicators are typed. Raises ValueError."""
+    value = BOOLEANS.get(raw.strip())
+    if value is None:
+        raise ValueError("not a boolean (true, false, 1 or 0)")
+    return value

@@ -134,9 +134,11 @@ def judge(source: SemanticModel, output: bytes, warnings: list, direction: str) 
     return Judgement(direction, unexplained(compare(source, judged), warnings, source, judged))
 
 
-def converted(data: bytes, target: str) -> formats.Conversion:
+def converted(data: bytes, target: str, check: str = "rules") -> formats.Conversion:
+    """The product's conversion, its output checked (schema, EN 16931, declared CIUS). National rules are reported
+    but do not fail (lenient): several corpus sources already fail Peppol 2026.5's newer national checks."""
     try:
-        return formats.convert(data, target)
+        return formats.convert(data, target, check=check, lenient=True)
     except formats.FormatError as exc:
         pytest.fail(f"the product refused the conversion to {target}: {exc.code}: {exc.message}")
 
@@ -175,7 +177,8 @@ def test_edifact_examples_read_as_their_cii_counterparts(edifact):
     EDIFACT, which was written to state what the CII example states.
     """
     reference = source_model(PAIRS[edifact])
-    conversion = converted(document_bytes(edifact), "cii")
+    # CEN's EDIFACT examples 5 and 6 are invalid upstream (BR-CL-24, CII-SR-470, BR-CO-09): judged, not checked.
+    conversion = converted(document_bytes(edifact), "cii", check="none")
     failure = judge(reference, conversion.data, conversion.warnings, "edifact->cii").failure(edifact)
     assert failure is None, failure
 
@@ -205,8 +208,8 @@ def test_variants_are_documents_the_product_accepts(document):
 
 
 def test_a_listed_difference_that_is_gone_fails_and_an_unlisted_one_fails():
-    document = "cen-en16931/cii/examples/CII_example5.xml"
-    assert "no longer different: BT-122, BT-149" in Judgement("cii->ubl", []).failure(document)
+    document = "cen-en16931/edifact/examples/EDIFACT_EXAMPLE6.TXT"
+    assert "no longer different: BT-31" in Judgement("edifact->cii", []).failure(document)
     lost = Difference("BG-7/BT-44", (Surplus("Buyer", 1, ("/rsm:CrossIndustryInvoice",)),), ())
-    message = Judgement("cii->ubl", [lost]).failure(document)
+    message = Judgement("edifact->cii", [lost]).failure(document)
     assert "BT-44 at BG-7/BT-44: source 'Buyer' -> output (absent)" in message

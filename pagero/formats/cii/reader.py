@@ -10,7 +10,7 @@ from datetime import date
 
 from lxml import etree
 
-from ..errors import ConversionWarning, InvalidValue
+from ..errors import ConversionWarning, InvalidValue, second_value
 from ..model import (
     Address,
     AllowanceCharge,
@@ -35,13 +35,21 @@ from ..model import (
     TaxRepresentative,
     VatBreakdown,
 )
-from ..values import parse_coded_date
+from ..values import parse_boolean, parse_coded_date
 from ..xml import XmlSource, element_text, refused
 from .names import NS
 
 # BT-8 is coded with UNTDID 2005 in the model (and UBL), with UNTDID 2475 in CII.
 TAX_POINT_CODE_FROM_CII = {"5": "3", "29": "35", "72": "432"}
 TAX_POINT_CODE_TO_CII = {v: k for k, v in TAX_POINT_CODE_FROM_CII.items()}
+UNTYPED_HEADER_REFERENCE = (
+    "a document reference without a type code is read as a supporting document (BG-24); EN 16931 binds BG-24 to "
+    "type code 916, so the reference may have been meant as something else (a tender or lot, an invoiced object)"
+)
+UNTYPED_LINE_REFERENCE = (
+    "a line document reference without a type code is read as the invoice line object identifier (BT-128); "
+    "EN 16931 binds BT-128 to type code 130, so the reference may have been meant as something else"
+)
 
 
 def read_cii(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
@@ -75,8 +83,9 @@ class _CiiReader:
         value = self.src.text(node, path)
         return Identifier(value, self.src.attr(node, path, "schemeID")) if value else None
 
-    def party_id(self, party, single: bool = False) -> list[Identifier]:
-        """ram:ID (no scheme) then ram:GlobalID (with scheme). With `single`, extra ones stay unconsumed."""
+    def party_id(self, party, single: str | None = None) -> list[Identifier]:
+        """ram:ID (no scheme) then ram:GlobalID (with scheme). `single`: the term of a party that has one identifier
+        (BT-46, BT-60, BT-71): the first is kept, every further one is reported as a second value."""
         found = []
         for element in self.src.all(party, "ram:ID") + self.src.all(party, "ram:GlobalID"):
             value = element_text(element)
@@ -84,9 +93,16 @@ class _CiiReader:
                 found.append((element, Identifier(value, element.get("schemeID"))))
         if single:
             for element, _ in found[1:]:
-                self.src.used.discard(element)  # EN 16931 holds one identifier for this party
+                self.second_value(element, single)
             found = found[:1]
         return [identifier for _, identifier in found]
+
+    def second_value(self, element, term: str) -> None:
+        """A second value of a single-valued term: reported as such, with its path (not as an unknown element)."""
+        if element is None:
+            return
+        self.src.mark_subtree(element)
+        self.src.warnings.append(second_value(self.src.path_of(element), term, element_text(element)))
 
     def address(self, node) -> Address | None:
         if node is None:
@@ -107,8 +123,12 @@ class _CiiReader:
         if node is None:
             return None
         t = self.src.text
+        # The CEN CII binding maps BT-41 to both PersonName and DepartmentName: the person first.
+        person, department = t(node, "ram:PersonName"), t(node, "ram:DepartmentName")
+        if person and department:
+            self.second_value(self.src.first(node, "ram:DepartmentName"), "BT-41")
         contact = Contact(
-            name=t(node, "ram:PersonName") or t(node, "ram:DepartmentName"),
+            name=person or department,
             telephone=t(node, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
             email=t(node, "ram:EmailURIUniversalCommunication/ram:URIID"),
         )
@@ -122,13 +142,16 @@ class _CiiReader:
                 out[element.get("schemeID", "VA")] = value
         return out
 
-    def indicator(self, node) -> bool:
-        raw = (self.src.text(node, "ram:ChargeIndicator/udt:Indicator") or "").lower()
-        if raw not in {"true", "false"}:
-            raise InvalidValue(
-                f"ChargeIndicator must be true or false, not {raw!r}", path=self.src.path_of(node), term="BG-20/BG-21"
-            )
-        return raw == "true"
+    def indicator(self, node, term: str = "BG-20/BG-21") -> bool:
+        """ram:ChargeIndicator/udt:Indicator, an xsd:boolean (true/false/1/0), required on every allowance/charge."""
+        element = self.src.first(node, "ram:ChargeIndicator/udt:Indicator")
+        raw = element_text(element)
+        if raw is None:
+            raise InvalidValue(f"{term}: ram:ChargeIndicator is missing", path=self.src.path_of(node), term=term)
+        try:
+            return parse_boolean(raw)
+        except ValueError as exc:
+            raise InvalidValue(refused(term, raw, exc), path=self.src.path_of(element), term=term) from None
 
     # -- document -------------------------------------------------------------------------------
     def read(self) -> Invoice:
@@ -177,7 +200,9 @@ class _CiiReader:
                 value = t(doc, "ram:IssuerAssignedID")
                 inv.invoiced_object_id = Identifier(value, t(doc, "ram:ReferenceTypeCode")) if value else None
             else:
-                if type_code != "916":
+                if type_code is None:
+                    src.warnings.append(ConversionWarning(src.path_of(doc), UNTYPED_HEADER_REFERENCE, "BG-24"))
+                elif type_code != "916":
                     src.used.discard(src.first(doc, "ram:TypeCode"))
                 inv.supporting_documents.append(self.supporting_document(doc))
         project = src.first(node, "ram:SpecifiedProcuringProject")
@@ -220,7 +245,7 @@ class _CiiReader:
         buyer = Buyer()
         if party is None:
             return buyer
-        ids = self.party_id(party, single=True)
+        ids = self.party_id(party, single="BT-46")
         buyer.identifier = ids[0] if ids else None
         buyer.name = t(party, "ram:Name")
         legal = src.first(party, "ram:SpecifiedLegalOrganization")
@@ -243,7 +268,7 @@ class _CiiReader:
         if ship_to is not None or actual is not None:
             delivery = Delivery(actual_date=actual)
             if ship_to is not None:
-                ids = self.party_id(ship_to, single=True)
+                ids = self.party_id(ship_to, single="BT-71")
                 delivery.location_id = ids[0] if ids else None
                 delivery.party_name = t(ship_to, "ram:Name")
                 delivery.address = self.address(src.first(ship_to, "ram:PostalTradeAddress"))
@@ -262,7 +287,7 @@ class _CiiReader:
         inv.currency = t(node, "ram:InvoiceCurrencyCode")
         payee = src.first(node, "ram:PayeeTradeParty")
         if payee is not None:
-            ids = self.party_id(payee, single=True)
+            ids = self.party_id(payee, single="BT-60")
             inv.payee = Payee(
                 name=t(payee, "ram:Name"),
                 identifier=ids[0] if ids else None,
@@ -275,9 +300,9 @@ class _CiiReader:
                 payment.means_code, payment.means_text = code, info
             else:
                 if code != payment.means_code:
-                    src.used.discard(src.first(means, "ram:TypeCode"))
+                    self.second_value(src.first(means, "ram:TypeCode"), "BT-81")
                 if info != payment.means_text:
-                    src.used.discard(src.first(means, "ram:Information"))
+                    self.second_value(src.first(means, "ram:Information"), "BT-82")
             card = src.first(means, "ram:ApplicableTradeSettlementFinancialCard")
             if card is not None:
                 payment.card = PaymentCard(t(card, "ram:ID"), t(card, "ram:CardholderName"))
@@ -287,9 +312,13 @@ class _CiiReader:
                 payment.direct_debit.debited_account_id = debtor
             account = src.first(means, "ram:PayeePartyCreditorFinancialAccount")
             if account is not None:
+                # BT-84 is the IBAN or, without one, the proprietary account identifier.
+                iban, proprietary = t(account, "ram:IBANID"), t(account, "ram:ProprietaryID")
+                if iban and proprietary:
+                    self.second_value(src.first(account, "ram:ProprietaryID"), "BT-84")
                 payment.credit_transfers.append(
                     CreditTransfer(
-                        account_id=t(account, "ram:IBANID") or t(account, "ram:ProprietaryID"),
+                        account_id=iban or proprietary,
                         account_name=t(account, "ram:AccountName"),
                         service_provider_id=t(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
                     )
@@ -302,11 +331,11 @@ class _CiiReader:
             if inv.tax_point_date is None:
                 inv.tax_point_date = point_date
             elif point_date is not None and point_date != inv.tax_point_date:
-                src.used.discard(src.first(tax, "ram:TaxPointDate/udt:DateString"))
+                self.second_value(src.first(tax, "ram:TaxPointDate/udt:DateString"), "BT-7")
             if inv.tax_point_date_code is None:
                 inv.tax_point_date_code = point_code
             elif point_code is not None and point_code != inv.tax_point_date_code:
-                src.used.discard(src.first(tax, "ram:DueDateTypeCode"))
+                self.second_value(src.first(tax, "ram:DueDateTypeCode"), "BT-8")
             inv.vat_breakdown.append(
                 VatBreakdown(
                     taxable_amount=src.decimal(tax, "ram:BasisAmount", "BT-116"),
@@ -342,7 +371,7 @@ class _CiiReader:
             if index == 0:
                 inv.payment_terms = description
             elif description:
-                src.used.discard(src.first(term_node, "ram:Description"))
+                self.second_value(src.first(term_node, "ram:Description"), "BT-20")
             inv.due_date = inv.due_date or self.date(term_node, "ram:DueDateDateTime/udt:DateTimeString", "BT-9")
             mandate = t(term_node, "ram:DirectDebitMandateID")
             if mandate:
@@ -423,18 +452,18 @@ class _CiiReader:
             line.price.gross_price = src.decimal(gross, "ram:ChargeAmount", "BT-148")
             discount = src.first(gross, "ram:AppliedTradeAllowanceCharge")
             if discount is not None:
-                src.first(discount, "ram:ChargeIndicator/udt:Indicator")
-                line.price.discount = src.decimal(discount, "ram:ActualAmount", "BT-147") or None
-            if line.price.base_quantity is None:
-                line.price.base_quantity = src.decimal(gross, "ram:BasisQuantity", "BT-149")
-                line.price.base_quantity_unit = src.attr(gross, "ram:BasisQuantity", "unitCode")
+                if self.indicator(discount, "BT-147"):
+                    # A charge on the gross price has no EN 16931 term (BT-147 is a discount): left unread, so
+                    # that it is reported with its path.
+                    src.used.discard(src.first(discount, "ram:ChargeIndicator/udt:Indicator"))
+                    src.used.discard(src.first(discount, "ram:ActualAmount"))
+                else:
+                    # Kept as written, 0 included: a zero the source states is a value (BT-147 = 0), not an absence.
+                    line.price.discount = src.decimal(discount, "ram:ActualAmount", "BT-147")
         net = src.first(agreement, "ram:NetPriceProductTradePrice")
         if net is not None:
             line.price.net_price = src.decimal(net, "ram:ChargeAmount", "BT-146")
-            base = src.decimal(net, "ram:BasisQuantity", "BT-149")
-            if base is not None:
-                line.price.base_quantity = base
-                line.price.base_quantity_unit = src.attr(net, "ram:BasisQuantity", "unitCode")
+        self.base_quantity(line, gross, net)
         delivery = src.first(node, "ram:SpecifiedLineTradeDelivery")
         line.quantity = src.decimal(delivery, "ram:BilledQuantity", "BT-129")
         line.unit_code = src.attr(delivery, "ram:BilledQuantity", "unitCode")
@@ -458,15 +487,45 @@ class _CiiReader:
                 reason=t(ac, "ram:Reason"),
                 reason_code=t(ac, "ram:ReasonCode"),
             )
-            (line.charges if self.indicator(ac) else line.allowances).append(item_ac)
+            (line.charges if self.indicator(ac, "BG-27/BG-28") else line.allowances).append(item_ac)
         line.net_amount = src.decimal(
             settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", "BT-131"
         )
         for ref in src.all(settlement, "ram:AdditionalReferencedDocument"):
-            if t(ref, "ram:TypeCode") in {None, "130"} and line.object_id is None:
+            type_code = t(ref, "ram:TypeCode")
+            if type_code in {None, "130"} and line.object_id is None:
                 value = t(ref, "ram:IssuerAssignedID")
                 line.object_id = Identifier(value, t(ref, "ram:ReferenceTypeCode")) if value else None
+                if type_code is None and value:
+                    src.warnings.append(ConversionWarning(src.path_of(ref), UNTYPED_LINE_REFERENCE, "BT-128"))
             else:
                 src.used.discard(ref)
         line.accounting_reference = t(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID")
         return line
+
+    def base_quantity(self, line: Line, gross, net) -> None:
+        """BT-149/BT-150: CII states a base quantity on the gross and on the net price, EN 16931 one per line.
+
+        The net price's is kept (it is the one BT-146 is per, and the one the CEN CII binding names); the gross
+        price's is read only when the net price has none. Two that differ are reported on the gross one's path.
+        """
+        src = self.src
+        net_base = src.decimal(net, "ram:BasisQuantity", "BT-149")
+        net_unit = src.attr(net, "ram:BasisQuantity", "unitCode")
+        gross_base = src.decimal(gross, "ram:BasisQuantity", "BT-149")
+        gross_unit = src.attr(gross, "ram:BasisQuantity", "unitCode")
+        if net_base is None:
+            line.price.base_quantity, line.price.base_quantity_unit = gross_base, gross_unit
+            return
+        line.price.base_quantity, line.price.base_quantity_unit = net_base, net_unit
+        if gross_base is not None and (gross_base, gross_unit) != (net_base, net_unit):
+            gross_text = " ".join(filter(None, (str(gross_base), gross_unit)))
+            net_text = " ".join(filter(None, (str(net_base), net_unit)))
+            src.warnings.append(
+                ConversionWarning(
+                    src.path_of(src.first(gross, "ram:BasisQuantity")),
+                    f"the gross price's base quantity ({gross_text}) differs from the net price's ({net_text}); "
+                    "EN 16931 holds one per line: the net price's is kept",
+                    "BT-149",
+                )
+            )

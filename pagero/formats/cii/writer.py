@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from decimal import Decimal
 
 from lxml import etree
 
-from ..errors import ConversionWarning
+from ..errors import ConversionNote, ConversionWarning
 from ..model import Address, AllowanceCharge, Contact, Identifier, Invoice, Line, LineAllowanceCharge, Period
 from ..values import ccyymmdd, text
 from .names import QDT, RAM, RSM, UDT
 from .reader import TAX_POINT_CODE_TO_CII
 
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+SETTLEMENT = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
 
 
 def ram(parent: etree._Element, name: str, value: object = None, /, **attrs: str | None) -> etree._Element:
@@ -206,7 +208,17 @@ class _CiiWriter:
         debit = payment.direct_debit if payment else None
         opt(node, "CreditorReferenceID", debit.creditor_id if debit else None)
         opt(node, "PaymentReference", payment.remittance_information if payment else None)
-        opt(node, "TaxCurrencyCode", inv.tax_currency)
+        if self.tax_currency_is_invoice_currency():
+            self.warnings.append(
+                ConversionNote(
+                    path=SETTLEMENT,
+                    message=f"the VAT accounting currency equals the invoice currency ({inv.currency}), i.e. there is "
+                    "no separate one: left out, as CII requires (BR-53), and with it the VAT total in accounting "
+                    "currency, which is then the VAT total (BT-110) itself",
+                    term="BT-6/BT-111",
+                )
+            )
+        opt(node, "TaxCurrencyCode", self.tax_currency())
         opt(node, "InvoiceCurrencyCode", inv.currency)
         if inv.payee:
             party = ram(node, "PayeeTradeParty")
@@ -288,6 +300,14 @@ class _CiiWriter:
         if inv.buyer_accounting_reference:
             ram(ram(node, "ReceivableSpecifiedTradeAccountingAccount"), "ID", inv.buyer_accounting_reference)
 
+    def tax_currency(self) -> str | None:
+        """BT-6, left out when it equals BT-5: UBL may state the invoice currency again (no separate VAT currency),
+        CII may not (the CII rule set's BR-53 refuses a TaxCurrencyCode equal to the InvoiceCurrencyCode)."""
+        return None if self.tax_currency_is_invoice_currency() else self.inv.tax_currency
+
+    def tax_currency_is_invoice_currency(self) -> bool:
+        return self.inv.tax_currency is not None and self.inv.tax_currency == self.inv.currency
+
     def period(self, parent, period: Period | None) -> None:
         """BG-14 on the document or BG-26 on a line."""
         if period and (period.start or period.end):
@@ -318,7 +338,18 @@ class _CiiWriter:
         opt(node, "AllowanceTotalAmount", totals.allowance_total)
         opt(node, "TaxBasisTotalAmount", totals.tax_exclusive)
         opt(node, "TaxTotalAmount", totals.vat_total, currencyID=inv.currency)
-        opt(node, "TaxTotalAmount", totals.vat_total_accounting, currencyID=inv.tax_currency)
+        if totals.vat_total_accounting is not None and self.tax_currency_is_invoice_currency():
+            # A second VAT total in the invoice currency itself (UBL allows it): CII has no VAT currency to state it
+            # in, since BT-6 = BT-5 is left out. The same amount as BT-110 loses nothing (the note above says so).
+            if totals.vat_total_accounting != totals.vat_total:
+                self.warn(
+                    SETTLEMENT,
+                    f"a second VAT total in the invoice currency ({totals.vat_total_accounting}, the VAT total is "
+                    f"{totals.vat_total}): CII holds no second VAT total without a separate VAT currency",
+                    "BT-111",
+                )
+        else:
+            opt(node, "TaxTotalAmount", totals.vat_total_accounting, currencyID=inv.tax_currency)
         opt(node, "RoundingAmount", totals.rounding)
         opt(node, "GrandTotalAmount", totals.tax_inclusive)
         opt(node, "TotalPrepaidAmount", totals.prepaid)
@@ -358,9 +389,10 @@ class _CiiWriter:
         price = line.price
         if price.base_quantity is None and price.base_quantity_unit:
             self.warn(f"line {line.id}", "a base quantity unit needs a base quantity (BT-149)", "BT-150")
-        if price.gross_price is not None:
+        gross_price = self.gross_price(line)
+        if gross_price is not None:
             gross = ram(agreement, "GrossPriceProductTradePrice")
-            ram(gross, "ChargeAmount", price.gross_price)
+            ram(gross, "ChargeAmount", gross_price)
             if price.base_quantity is not None:
                 ram(gross, "BasisQuantity", price.base_quantity, unitCode=price.base_quantity_unit)
             if price.discount is not None:
@@ -390,3 +422,26 @@ class _CiiWriter:
             opt(ref, "ReferenceTypeCode", line.object_id.scheme)
         if line.accounting_reference:
             ram(ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID", line.accounting_reference)
+
+    def gross_price(self, line: Line) -> Decimal | None:
+        """BT-148, or, for a price discount (BT-147) without one, net + discount: CII holds BT-147 only inside the
+        gross price, and EN 16931 defines BT-146 = BT-148 - BT-147, so the gross price it states is implied."""
+        price = line.price
+        if price.gross_price is not None or price.discount is None:
+            return price.gross_price
+        if price.net_price is None:
+            self.warn(
+                f"line {line.id}",
+                "CII holds a price discount only with a gross price, and without a net price (BT-146) there is "
+                "none to derive: the discount is lost",
+                "BT-147",
+            )
+            return None
+        gross = price.net_price + price.discount
+        self.warn(
+            f"line {line.id}",
+            f"CII holds a price discount (BT-147) only inside a gross price: written with the gross price {gross} "
+            "(net price + discount), which the source did not state",
+            "BT-148",
+        )
+        return gross

@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from ..errors import ConversionWarning, InvalidValue
+from ..errors import ConversionNote, ConversionWarning, InvalidValue, second_value
 from ..model import (
     Address,
     AllowanceCharge,
@@ -32,10 +32,15 @@ from ..model import (
     TaxRepresentative,
     VatBreakdown,
 )
-from ..xml import XmlSource
+from ..values import parse_boolean
+from ..xml import XmlSource, element_text, refused
 from .names import NS
 
 NOTE_SUBJECT = re.compile(r"^#([A-Za-z0-9]{1,10})#(.*)$", re.DOTALL)
+UNTYPED_LINE_REFERENCE = (
+    "a line document reference without a type code is read as the invoice line object identifier (BT-128); "
+    "EN 16931 binds BT-128 to type code 130, so the reference may have been meant as something else"
+)
 
 
 def read_ubl(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
@@ -81,19 +86,36 @@ class _UblReader:
         )
         return contact if any((contact.name, contact.telephone, contact.email)) else None
 
+    def second_value(self, element, term: str, value: str | None = None) -> None:
+        """A second value of a single-valued term (`value` when it is not the element's text): reported as such,
+        with its path, rather than as an element the model does not hold."""
+        if element is None:
+            return
+        self.src.mark_subtree(element)
+        shown = value if value is not None else element_text(element)
+        self.src.warnings.append(second_value(self.src.path_of(element), term, shown))
+
     def mark_tax_scheme(self, category) -> None:
         """cac:TaxScheme/cbc:ID "VAT" is syntax: EN 16931 only knows VAT."""
         scheme = self.src.first(category, "cac:TaxScheme")
         if scheme is not None:
             self.src.mark_subtree(scheme)
 
-    def tax_schemes(self, party) -> tuple[str | None, str | None]:
-        """(VAT identifier, other tax registration identifier) from cac:PartyTaxScheme."""
+    def tax_schemes(self, party, vat_term: str, other_term: str | None = None) -> tuple[str | None, str | None]:
+        """(VAT identifier, other tax registration identifier) from cac:PartyTaxScheme. Each is single-valued: the
+        first is kept and a further one reported as a second value; a party without an `other_term` (only the
+        seller has BT-32) leaves a non-VAT registration unread, so that it is reported as not held."""
         vat = other = None
         for scheme in self.src.all(party, "cac:PartyTaxScheme"):
-            company = self.src.text(scheme, "cbc:CompanyID")
             scheme_id = self.src.text(scheme, "cac:TaxScheme/cbc:ID")
-            if scheme_id is not None and scheme_id.upper() == "VAT":
+            is_vat = scheme_id is not None and scheme_id.upper() == "VAT"
+            if not is_vat and other_term is None:
+                self.src.used.discard(scheme.find("cbc:CompanyID", NS))
+                continue
+            company = self.src.text(scheme, "cbc:CompanyID")
+            if company is not None and (vat if is_vat else other) is not None:
+                self.second_value(self.src.first(scheme, "cbc:CompanyID"), vat_term if is_vat else other_term)
+            elif is_vat:
                 vat = company
             else:
                 other = company
@@ -164,13 +186,16 @@ class _UblReader:
         inv.lines = [self.line(node) for node in src.all(root, line_path)]
         return inv
 
-    def charge_indicator(self, node) -> bool:
-        raw = (self.src.text(node, "cbc:ChargeIndicator") or "").lower()
-        if raw not in {"true", "false"}:
-            raise InvalidValue(
-                f"ChargeIndicator must be true or false, not {raw!r}", path=self.src.path_of(node), term="BG-20/BG-21"
-            )
-        return raw == "true"
+    def charge_indicator(self, node, term: str = "BG-20/BG-21") -> bool:
+        """cbc:ChargeIndicator, an xsd:boolean (true/false/1/0); UBL requires it on every AllowanceCharge."""
+        element = self.src.first(node, "cbc:ChargeIndicator")
+        raw = element_text(element)
+        if raw is None:
+            raise InvalidValue(f"{term}: cbc:ChargeIndicator is missing", path=self.src.path_of(node), term=term)
+        try:
+            return parse_boolean(raw)
+        except ValueError as exc:
+            raise InvalidValue(refused(term, raw, exc), path=self.src.path_of(element), term=term) from None
 
     def additional_documents(self, inv: Invoice) -> None:
         src, t = self.src, self.src.text
@@ -208,7 +233,7 @@ class _UblReader:
         seller.identifiers.sort(key=lambda identifier: identifier.scheme is not None)
         seller.trading_name = t(party, "cac:PartyName/cbc:Name")
         seller.address = self.address(src.first(party, "cac:PostalAddress")) or Address()
-        seller.vat_id, seller.tax_registration_id = self.tax_schemes(party)
+        seller.vat_id, seller.tax_registration_id = self.tax_schemes(party, "BT-31", "BT-32")
         legal = src.first(party, "cac:PartyLegalEntity")
         seller.name = t(legal, "cbc:RegistrationName")
         seller.legal_registration_id = self.ident(legal, "cbc:CompanyID")
@@ -223,9 +248,11 @@ class _UblReader:
             return buyer
         buyer.electronic_address = self.ident(party, "cbc:EndpointID")
         buyer.identifier = self.ident(party, "cac:PartyIdentification/cbc:ID")
+        for element in src.all(party, "cac:PartyIdentification/cbc:ID")[1:]:
+            self.second_value(element, "BT-46")
         buyer.trading_name = t(party, "cac:PartyName/cbc:Name")
         buyer.address = self.address(src.first(party, "cac:PostalAddress")) or Address()
-        buyer.vat_id, _ = self.tax_schemes(party)
+        buyer.vat_id, _ = self.tax_schemes(party, "BT-48")
         legal = src.first(party, "cac:PartyLegalEntity")
         buyer.name = t(legal, "cbc:RegistrationName")
         buyer.legal_registration_id = self.ident(legal, "cbc:CompanyID")
@@ -240,8 +267,10 @@ class _UblReader:
             ident = self.ident(node, "cbc:ID")
             if ident and ident.scheme == "SEPA":
                 self.direct_debit(inv).creditor_id = ident.value
-            elif ident:
+            elif ident and payee.identifier is None:
                 payee.identifier = ident
+            elif ident:
+                self.second_value(self.src.first(node, "cbc:ID"), "BT-60")
         payee.legal_registration_id = self.ident(party, "cac:PartyLegalEntity/cbc:CompanyID")
         return payee
 
@@ -250,7 +279,7 @@ class _UblReader:
             return None
         rep = TaxRepresentative(name=self.src.text(party, "cac:PartyName/cbc:Name"))
         rep.address = self.address(self.src.first(party, "cac:PostalAddress")) or Address()
-        rep.vat_id, _ = self.tax_schemes(party)
+        rep.vat_id, _ = self.tax_schemes(party, "BT-63")
         return rep
 
     def delivery(self, inv: Invoice) -> None:
@@ -287,15 +316,16 @@ class _UblReader:
             inv.due_date = inv.due_date or src.iso_date(first, "cbc:PaymentDueDate", "BT-9")
         for index, node in enumerate(means):
             if index and t(node, "cbc:PaymentMeansCode") != payment.means_code:
-                src.used.discard(src.first(node, "cbc:PaymentMeansCode"))  # a second means: not in the model
+                self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-81")
             if index:
                 if self.is_credit and src.iso_date(node, "cbc:PaymentDueDate", "BT-9") not in {None, inv.due_date}:
-                    src.used.discard(src.first(node, "cbc:PaymentDueDate"))
-                if src.attr(node, "cbc:PaymentMeansCode", "name") not in {None, payment.means_text}:
-                    src.used.discard(src.first(node, "cbc:PaymentMeansCode"))
+                    self.second_value(src.first(node, "cbc:PaymentDueDate"), "BT-9")
+                name = src.attr(node, "cbc:PaymentMeansCode", "name")
+                if name not in {None, payment.means_text}:
+                    self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-82", name)
                 other_id = t(node, "cbc:PaymentID")
                 if other_id is not None and other_id != payment.remittance_information:
-                    src.used.discard(src.first(node, "cbc:PaymentID"))
+                    self.second_value(src.first(node, "cbc:PaymentID"), "BT-83")
             account = src.first(node, "cac:PayeeFinancialAccount")
             if account is not None:
                 payment.credit_transfers.append(
@@ -307,8 +337,16 @@ class _UblReader:
                 )
             card = src.first(node, "cac:CardAccount")
             if card is not None:
-                if t(card, "cbc:NetworkID") != "NA":  # "NA" is what a writer puts when the network is unknown
-                    src.used.discard(src.first(card, "cbc:NetworkID"))
+                network = t(card, "cbc:NetworkID")
+                if network not in {None, "NA"}:  # "NA" is what a writer puts when the network is unknown
+                    # UBL requires the card network, EN 16931 has no term for it and CII no place: a note (no
+                    # business term is lost), not a warning that would make the conversion lossy.
+                    src.warnings.append(
+                        ConversionNote(
+                            path=src.path_of(src.first(card, "cbc:NetworkID")),
+                            message=f"the card network {network!r} has no EN 16931 term; it is not carried over",
+                        )
+                    )
                 payment.card = PaymentCard(t(card, "cbc:PrimaryAccountNumberID"), t(card, "cbc:HolderName"))
             mandate = src.first(node, "cac:PaymentMandate")
             if mandate is not None:
@@ -398,8 +436,11 @@ class _UblReader:
             )
         line.order_line_reference = t(node, "cac:OrderLineReference/cbc:LineID")
         for ref in src.all(node, "cac:DocumentReference"):
-            if t(ref, "cbc:DocumentTypeCode") in {None, "130"} and line.object_id is None:
+            type_code = t(ref, "cbc:DocumentTypeCode")
+            if type_code in {None, "130"} and line.object_id is None:
                 line.object_id = self.ident(ref, "cbc:ID")
+                if type_code is None and line.object_id is not None:
+                    src.warnings.append(ConversionWarning(src.path_of(ref), UNTYPED_LINE_REFERENCE, "BT-128"))
             else:
                 src.used.discard(ref)
         for ac in src.all(node, "cac:AllowanceCharge"):
@@ -410,7 +451,7 @@ class _UblReader:
                 reason=t(ac, "cbc:AllowanceChargeReason"),
                 reason_code=t(ac, "cbc:AllowanceChargeReasonCode"),
             )
-            (line.charges if self.charge_indicator(ac) else line.allowances).append(item)
+            (line.charges if self.charge_indicator(ac, "BG-27/BG-28") else line.allowances).append(item)
         line.item = self.item(src.first(node, "cac:Item"), line)
         price = src.first(node, "cac:Price")
         if price is not None:
@@ -419,9 +460,14 @@ class _UblReader:
             line.price.base_quantity_unit = src.attr(price, "cbc:BaseQuantity", "unitCode")
             discount = src.first(price, "cac:AllowanceCharge")
             if discount is not None:
-                src.first(discount, "cbc:ChargeIndicator")
-                # A zero discount means none: UBL needs an Amount whenever a gross price is given.
-                line.price.discount = src.decimal(discount, "cbc:Amount", "BT-147") or None
+                if self.charge_indicator(discount, "BT-147"):
+                    # A charge on the price has no EN 16931 term (BT-147 is a discount): left unread, so that it
+                    # is reported with its path.
+                    for name in ("cbc:ChargeIndicator", "cbc:Amount"):
+                        src.used.discard(src.first(discount, name))
+                else:
+                    # Kept as written, 0 included: a zero the source states is a value (BT-147 = 0), not an absence.
+                    line.price.discount = src.decimal(discount, "cbc:Amount", "BT-147")
                 line.price.gross_price = src.decimal(discount, "cbc:BaseAmount", "BT-148")
         return line
 

@@ -392,7 +392,17 @@ class _UblWriter:
         if line.price.discount is not None or line.price.gross_price is not None:
             ac = cac(price, "AllowanceCharge")
             cbc(ac, "ChargeIndicator", "false")
-            self.amount(ac, "Amount", line.price.discount if line.price.discount is not None else Decimal("0"))
+            discount = line.price.discount
+            if discount is None:
+                # UBL holds the gross price only as cbc:BaseAmount, beside a required cbc:Amount: a discount of 0
+                # is the value that keeps BT-146 = BT-148 - BT-147, and it is one the source did not state.
+                discount = Decimal("0")
+                self.warn(
+                    f"line {line.id}",
+                    "UBL holds a gross price (BT-148) only with a price discount: written with discount 0",
+                    "BT-147",
+                )
+            self.amount(ac, "Amount", discount)
             self.amount(ac, "BaseAmount", line.price.gross_price)
 
     def item(self, parent, line: Line) -> None:
