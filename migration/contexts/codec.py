@@ -27,14 +27,22 @@ def conversion_to_proto(conversion: formats.Conversion) -> pb.ConvertReply:
         source_syntax=conversion.source.syntax,
         source_document_type=conversion.source.document_type,
         source_customization=conversion.source.customization or "",
-        warnings=[pb.ConversionWarning(path=w.path, message=w.message, term=w.term or "") for w in conversion.warnings],
+        warnings=[
+            pb.ConversionWarning(
+                path=w.path, message=w.message, term=w.term or "", note=isinstance(w, formats.ConversionNote)
+            )
+            for w in conversion.warnings
+        ],
     )
 
 
 def conversion_from_proto(reply: pb.ConvertReply, target: str) -> formats.Conversion:
     raise_fault(reply.fault)
     source = formats.Detected(reply.source_syntax, reply.source_document_type, reply.source_customization or None)
-    warnings = [formats.ConversionWarning(w.path, w.message, w.term or None) for w in reply.warnings]
+    warnings = [
+        (formats.ConversionNote if w.note else formats.ConversionWarning)(w.path, w.message, w.term or None)
+        for w in reply.warnings
+    ]
     return formats.Conversion(source, target, reply.data, warnings)
 
 
@@ -56,6 +64,8 @@ def report_to_proto(report: formats.ValidationReport) -> pb.ValidateReply:
             )
             for f in report.findings
         ],
+        omitted_fatal=report.omitted_fatal,
+        omitted_warnings=report.omitted_warnings,
     )
 
 
@@ -71,6 +81,8 @@ def report_from_proto(reply: pb.ValidateReply) -> formats.ValidationReport:
             for f in reply.findings
         ],
         list(reply.notes),
+        omitted_fatal=reply.omitted_fatal,
+        omitted_warnings=reply.omitted_warnings,
     )
 
 

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0e\x63ontexts.proto\x12\x12pagero.contexts.v1\"(\n\x08\x45nvelope\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\"&\n\x05\x46\x61ult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"2\n\x0e\x43onvertRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x0e\n\x06target\x18\x02 \x01(\t\"@\n\x11\x43onversionWarning\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04term\x18\x03 \x01(\t\"\xd2\x01\n\x0c\x43onvertReply\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x37\n\x08warnings\x18\x02 \x03(\x0b\x32%.pagero.contexts.v1.ConversionWarning\x12\x15\n\rsource_syntax\x18\x03 \x01(\t\x12\x1c\n\x14source_document_type\x18\x04 \x01(\t\x12\x1c\n\x14source_customization\x18\x05 \x01(\t\x12(\n\x05\x66\x61ult\x18\x06 \x01(\x0b\x32\x19.pagero.contexts.v1.Fault\"o\n\x07\x46inding\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x10\n\x08severity\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x10\n\x08location\x18\x04 \x01(\t\x12\x0c\n\x04term\x18\x05 \x01(\t\x12\x10\n\x08rule_set\x18\x06 \x01(\t\"#\n\x0fValidateRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\"\xc8\x01\n\rValidateReply\x12\x0e\n\x06syntax\x18\x01 \x01(\t\x12\x15\n\rdocument_type\x18\x02 \x01(\t\x12\x15\n\rcustomization\x18\x03 \x01(\t\x12\x11\n\trule_sets\x18\x04 \x03(\t\x12-\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1b.pagero.contexts.v1.Finding\x12\r\n\x05notes\x18\x06 \x03(\t\x12(\n\x05\x66\x61ult\x18\x07 \x01(\x0b\x32\x19.pagero.contexts.v1.Fault\" \n\x0cRouteRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\"\x99\x01\n\nRouteReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x17\n\x0forganisation_id\x18\x02 \x01(\x03\x12\x19\n\x11organisation_name\x18\x03 \x01(\t\x12\x0f\n\x07matched\x18\x04 \x01(\t\x12\r\n\x05tried\x18\x05 \x03(\t\x12(\n\x05\x66\x61ult\x18\x06 \x01(\x0b\x32\x19.pagero.contexts.v1.Faultb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0e\x63ontexts.proto\x12\x12pagero.contexts.v1\"(\n\x08\x45nvelope\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\"&\n\x05\x46\x61ult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"2\n\x0e\x43onvertRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x0e\n\x06target\x18\x02 \x01(\t\"N\n\x11\x43onversionWarning\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04term\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\x08\"\xd2\x01\n\x0c\x43onvertReply\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x37\n\x08warnings\x18\x02 \x03(\x0b\x32%.pagero.contexts.v1.ConversionWarning\x12\x15\n\rsource_syntax\x18\x03 \x01(\t\x12\x1c\n\x14source_document_type\x18\x04 \x01(\t\x12\x1c\n\x14source_customization\x18\x05 \x01(\t\x12(\n\x05\x66\x61ult\x18\x06 \x01(\x0b\x32\x19.pagero.contexts.v1.Fault\"o\n\x07\x46inding\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x10\n\x08severity\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x10\n\x08location\x18\x04 \x01(\t\x12\x0c\n\x04term\x18\x05 \x01(\t\x12\x10\n\x08rule_set\x18\x06 \x01(\t\"#\n\x0fValidateRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\"\xf9\x01\n\rValidateReply\x12\x0e\n\x06syntax\x18\x01 \x01(\t\x12\x15\n\rdocument_type\x18\x02 \x01(\t\x12\x15\n\rcustomization\x18\x03 \x01(\t\x12\x11\n\trule_sets\x18\x04 \x03(\t\x12-\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1b.pagero.contexts.v1.Finding\x12\r\n\x05notes\x18\x06 \x03(\t\x12(\n\x05\x66\x61ult\x18\x07 \x01(\x0b\x32\x19.pagero.contexts.v1.Fault\x12\x15\n\romitted_fatal\x18\x08 \x01(\x05\x12\x18\n\x10omitted_warnings\x18\t \x01(\x05\" \n\x0cRouteRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\"\x99\x01\n\nRouteReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x17\n\x0forganisation_id\x18\x02 \x01(\x03\x12\x19\n\x11organisation_name\x18\x03 \x01(\t\x12\x0f\n\x07matched\x18\x04 \x01(\t\x12\r\n\x05tried\x18\x05 \x03(\t\x12(\n\x05\x66\x61ult\x18\x06 \x01(\x0b\x32\x19.pagero.contexts.v1.Faultb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,17 +38,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONVERTREQUEST']._serialized_start=120
   _globals['_CONVERTREQUEST']._serialized_end=170
   _globals['_CONVERSIONWARNING']._serialized_start=172
-  _globals['_CONVERSIONWARNING']._serialized_end=236
-  _globals['_CONVERTREPLY']._serialized_start=239
-  _globals['_CONVERTREPLY']._serialized_end=449
-  _globals['_FINDING']._serialized_start=451
-  _globals['_FINDING']._serialized_end=562
-  _globals['_VALIDATEREQUEST']._serialized_start=564
-  _globals['_VALIDATEREQUEST']._serialized_end=599
-  _globals['_VALIDATEREPLY']._serialized_start=602
-  _globals['_VALIDATEREPLY']._serialized_end=802
-  _globals['_ROUTEREQUEST']._serialized_start=804
-  _globals['_ROUTEREQUEST']._serialized_end=836
-  _globals['_ROUTEREPLY']._serialized_start=839
-  _globals['_ROUTEREPLY']._serialized_end=992
+  _globals['_CONVERSIONWARNING']._serialized_end=250
+  _globals['_CONVERTREPLY']._serialized_start=253
+  _globals['_CONVERTREPLY']._serialized_end=463
+  _globals['_FINDING']._serialized_start=465
+  _globals['_FINDING']._serialized_end=576
+  _globals['_VALIDATEREQUEST']._serialized_start=578
+  _globals['_VALIDATEREQUEST']._serialized_end=613
+  _globals['_VALIDATEREPLY']._serialized_start=616
+  _globals['_VALIDATEREPLY']._serialized_end=865
+  _globals['_ROUTEREQUEST']._serialized_start=867
+  _globals['_ROUTEREQUEST']._serialized_end=899
+  _globals['_ROUTEREPLY']._serialized_start=902
+  _globals['_ROUTEREPLY']._serialized_end=1055
 # @@protoc_insertion_point(module_scope)

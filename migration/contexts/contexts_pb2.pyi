@@ -31,14 +31,16 @@ class ConvertRequest(_message.Message):
     def __init__(self, document: _Optional[bytes] = ..., target: _Optional[str] = ...) -> None: ...
 
 class ConversionWarning(_message.Message):
-    __slots__ = ("path", "message", "term")
+    __slots__ = ("path", "message", "term", "note")
     PATH_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     TERM_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     path: str
     message: str
     term: str
-    def __init__(self, path: _Optional[str] = ..., message: _Optional[str] = ..., term: _Optional[str] = ...) -> None: ...
+    note: bool
+    def __init__(self, path: _Optional[str] = ..., message: _Optional[str] = ..., term: _Optional[str] = ..., note: _Optional[bool] = ...) -> None: ...
 
 class ConvertReply(_message.Message):
     __slots__ = ("data", "warnings", "source_syntax", "source_document_type", "source_customization", "fault")
@@ -79,7 +81,7 @@ class ValidateRequest(_message.Message):
     def __init__(self, document: _Optional[bytes] = ...) -> None: ...
 
 class ValidateReply(_message.Message):
-    __slots__ = ("syntax", "document_type", "customization", "rule_sets", "findings", "notes", "fault")
+    __slots__ = ("syntax", "document_type", "customization", "rule_sets", "findings", "notes", "fault", "omitted_fatal", "omitted_warnings")
     SYNTAX_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMIZATION_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +89,8 @@ class ValidateReply(_message.Message):
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     FAULT_FIELD_NUMBER: _ClassVar[int]
+    OMITTED_FATAL_FIELD_NUMBER: _ClassVar[int]
+    OMITTED_WARNINGS_FIELD_NUMBER: _ClassVar[int]
     syntax: str
     document_type: str
     customization: str
@@ -94,7 +98,9 @@ class ValidateReply(_message.Message):
     findings: _containers.RepeatedCompositeFieldContainer[Finding]
     notes: _containers.RepeatedScalarFieldContainer[str]
     fault: Fault
-    def __init__(self, syntax: _Optional[str] = ..., document_type: _Optional[str] = ..., customization: _Optional[str] = ..., rule_sets: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., fault: _Optional[_Union[Fault, _Mapping]] = ...) -> None: ...
+    omitted_fatal: int
+    omitted_warnings: int
+    def __init__(self, syntax: _Optional[str] = ..., document_type: _Optional[str] = ..., customization: _Optional[str] = ..., rule_sets: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., fault: _Optional[_Union[Fault, _Mapping]] = ..., omitted_fatal: _Optional[int] = ..., omitted_warnings: _Optional[int] = ...) -> None: ...
 
 class RouteRequest(_message.Message):
     __slots__ = ("document",)

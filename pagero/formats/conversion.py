@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +13,15 @@ from lxml import etree
 from .cii.reader import read_cii
 from .cii.writer import write_cii
 from .detect import Detected, detect
-from .errors import ConversionWarning, DocumentTooLarge, FormatError, UnreadableDocument, UnsupportedFormat
+from .errors import (
+    ConversionNote,
+    ConversionWarning,
+    DocumentTooLarge,
+    FormatError,
+    InvalidOutput,
+    UnreadableDocument,
+    UnsupportedFormat,
+)
 from .model import Invoice
 from .ubl.reader import read_ubl
 from .ubl.writer import write_ubl
@@ -21,6 +30,18 @@ from .validation.report import ValidationReport
 from .xml import DEFAULT_MAX_BYTES
 
 SYNTAXES = ("ubl", "cii", "edifact")
+# How a conversion's output is checked before it is returned: schema and every rule set the output declares
+# ("rules"), the schema alone ("schema": callers that run the rules themselves), or not at all ("none").
+CHECKS = ("rules", "schema", "none")
+# Factur-X / ZUGFeRD 2 profiles below EN 16931 by design (no lines, or no VAT breakdown): their content cannot make
+# an EN 16931 invoice in another syntax, so they are refused before conversion, naming the profile.
+BELOW_EN16931_PROFILES = {
+    "urn:factur-x.eu:1p0:minimum": "Factur-X MINIMUM",
+    "urn:factur-x.eu:1p0:basicwl": "Factur-X BASIC WL",
+}
+# National rules of a CIUS, which `lenient` reports without failing: Peppol country rules (XX-R-nnn), the Peppol
+# national identifier checks PEPPOL-COMMON-R041..R057, and XRechnung's BR-DE-nn.
+NATIONAL_RULE = re.compile(r"^(?:[A-Z]{2}-R-\d{3}|PEPPOL-COMMON-R0(?:4[1-9]|5[0-7])|BR-DE-?\d+[a-z]?)$")
 log = logging.getLogger(__name__)
 
 # What reader, writer or validation code raises when input breaks an assumption no check covers. Every known case
@@ -54,10 +75,13 @@ class Conversion:
     target: str
     data: bytes
     warnings: list[ConversionWarning]
+    # The check the output passed before it was returned (None when the caller asked for none).
+    report: ValidationReport | None = None
 
     @property
     def lossless(self) -> bool:
-        return not self.warnings
+        """Nothing a recipient could read was lost (notes name what no syntax holds: they do not count)."""
+        return not any(not isinstance(w, ConversionNote) for w in self.warnings)
 
 
 def check_size(data: bytes, max_bytes: int) -> None:
@@ -104,13 +128,50 @@ def write_document(invoice: Invoice, syntax: str) -> tuple[bytes, list[Conversio
     raise UnsupportedFormat(f"unknown target syntax {syntax!r}; use one of {', '.join(SYNTAXES)}")
 
 
-def convert_document(data: bytes, target: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Conversion:
+def convert_document(
+    data: bytes, target: str, max_bytes: int = DEFAULT_MAX_BYTES, check: str = "rules", lenient: bool = False
+) -> Conversion:
+    """Convert, then check the output (`check`, see CHECKS) before returning it: output that fails is never
+    returned (InvalidOutput carries its findings). `lenient`: national CIUS rules are reported, not failed on."""
     if target not in SYNTAXES:
         raise UnsupportedFormat(f"unknown target syntax {target!r}; use one of {', '.join(SYNTAXES)}")
+    if check not in CHECKS:
+        raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
     parsed = parse_document(data, max_bytes)
+    refuse_below_en16931(parsed.detected)
     with refusing_unforeseen(f"converted to {target}"):
         output, write_warnings = write_document(parsed.invoice, target)
-    return Conversion(parsed.detected, target, output, parsed.warnings + write_warnings)
+    report = None if check == "none" else check_output(output, target, check == "rules", lenient)
+    return Conversion(parsed.detected, target, output, parsed.warnings + write_warnings, report)
+
+
+def refuse_below_en16931(detected: Detected) -> None:
+    profile = BELOW_EN16931_PROFILES.get(detected.customization or "")
+    if profile is not None:
+        raise UnsupportedFormat(
+            f"{profile} ({detected.customization}) is below EN 16931 by design and cannot be converted to an "
+            "EN 16931 invoice: send the EN 16931 (COMFORT), EXTENDED or XRechnung profile"
+        )
+
+
+def is_national_rule(rule_id: str) -> bool:
+    return NATIONAL_RULE.match(rule_id) is not None
+
+
+def check_output(output: bytes, target: str, business_rules: bool, lenient: bool = False) -> ValidationReport:
+    """The output against its schema and (business_rules) EN 16931 plus the CIUS it declares; raises InvalidOutput
+    when it fails. The output is ours, so a failure here is a defect or a source the model could not carry whole."""
+    with refusing_unforeseen(f"checked as {target}"):
+        report = _validate(output, business_rules)
+    failing = [f for f in report.fatal if not (lenient and is_national_rule(f.rule_id))]
+    # Findings beyond the kept ones are only counted: they fail the check, whatever their rule.
+    if failing or report.omitted_fatal:
+        count = len(failing) + report.omitted_fatal
+        first = "; ".join(f"{f.rule_id}" + (f" [{f.term}]" if f.term else "") + f" {f.message}" for f in failing[:3])
+        raise InvalidOutput(
+            f"the {target} output fails {count} check(s) and is not returned: {first}"[:1000], findings=failing
+        )
+    return report
 
 
 def validate_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, business_rules: bool = True) -> ValidationReport:

@@ -52,7 +52,8 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
     kind = UBL_ROOTS.get((qname.namespace, qname.localname))
     if kind is not None:
         customization = element_text(root.find("cbc:CustomizationID", UBL_NS))
-        return Detected("ubl", kind, customization, "2.1"), root
+        return Detected("ubl", kind, customization, ubl_version(root, customization)), root
+    refuse_known_unsupported(qname, root)
     if qname.namespace == RSM and qname.localname == "CrossIndustryInvoice":
         type_code = element_text(root.find("rsm:ExchangedDocument/ram:TypeCode", CII_NS))
         customization = element_text(
@@ -67,6 +68,39 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
     )
 
 
+# XML documents of formats that are not supported, recognised by their root element so that they are named (and
+# refused before any rule runs) rather than reported as an unknown root.
+FERD_NS = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+FATTURAPA_NS_PREFIX = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/"
+SUPPORTED_HINT = "send UBL 2.1 (e.g. Peppol BIS 3), CII D16B (Factur-X/ZUGFeRD 2, XRechnung) or EDIFACT INVOIC D14B"
+
+
+def refuse_known_unsupported(qname: etree.QName, root: etree._Element) -> None:
+    if qname.localname == "CrossIndustryDocument" and qname.namespace == FERD_NS:
+        raise UnsupportedFormat(
+            f"unsupported format: ZUGFeRD 1.0 (CrossIndustryDocument, {FERD_NS}) is not supported: {SUPPORTED_HINT}"
+        )
+    if qname.localname == "FatturaElettronica" and (qname.namespace or "").startswith(FATTURAPA_NS_PREFIX):
+        version = root.get("versione")
+        named = f"FatturaPA{f' {version}' if version else ''}"
+        raise UnsupportedFormat(f"unsupported format: {named} (Italian SdI format) is not supported: {SUPPORTED_HINT}")
+
+
+def ubl_version(root: etree._Element, customization: str | None) -> str:
+    """The UBL version the document declares (2.1 when it declares none, as Peppol BIS 3 documents often do).
+    UBL 2.0 (OIOUBL, older national formats) shares 2.1's namespaces but not its schema or EN 16931 binding."""
+    declared = element_text(root.find("cbc:UBLVersionID", UBL_NS))
+    version = (declared or "2.1").strip()
+    if not version.startswith("2.") or version == "2.0":
+        example = " (e.g. OIOUBL)" if version == "2.0" else ""
+        named = f"{customization}, " if customization else ""
+        raise UnsupportedFormat(
+            f"unsupported format: UBL {version}{example} ({named}cbc:UBLVersionID {version}) is not supported: "
+            f"{SUPPORTED_HINT}"
+        )
+    return version
+
+
 def detect_edifact(data: bytes) -> Detected:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
     seps = separators(head[:UNA_LENGTH].decode("iso-8859-1")) if head.startswith(b"UNA") else Separators()
@@ -75,10 +109,24 @@ def detect_edifact(data: bytes) -> Detected:
         raise UnsupportedFormat("EDIFACT interchange without a readable UNH message header")
     message, version, release = (g.decode() for g in match.groups()[:3])
     if message == "INVOIC":
+        if (version, release) != SUPPORTED_INVOIC:
+            # Other directories bind the terms differently (or not at all): refused before any rule runs.
+            raise UnsupportedFormat(
+                f"unsupported format: EDIFACT INVOIC {directory(version, release)} is not supported; "
+                f"only INVOIC D14B (the CEN EN 16931 binding) is"
+            )
         return Detected("edifact", "invoice", None, f"{version}:{release}")
     if message == "ORDERS":
         return Detected("edifact", "order", None, f"{version}:{release}")
     raise UnsupportedFormat(f"unsupported EDIFACT message {message} (INVOIC and ORDERS are supported)")
+
+
+SUPPORTED_INVOIC = ("D", "14B")
+
+
+def directory(version: str, release: str) -> str:
+    """D:96A is written D96A, as the directories are named."""
+    return f"{version}{release}" if version == "D" else f"{version}:{release}"
 
 
 @functools.lru_cache(maxsize=64)

@@ -82,3 +82,38 @@ class ConversionWarning:
     def __str__(self) -> str:
         where = f"{self.term} at {self.path}" if self.term else self.path
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ConversionNote(ConversionWarning):
+    """Something in the source that has no EN 16931 term and that no other syntax holds either: reported, but
+    the conversion loses nothing a recipient could read, so it does not make the conversion lossy."""
+
+
+class InvalidOutput(FormatError):
+    """A conversion's output fails its schema or the rules it declares: it is never returned. `findings` says why."""
+
+    code = "invalid_output"
+
+    def __init__(self, message: str, *, findings: list | None = None) -> None:
+        super().__init__(message)
+        self.findings = list(findings or [])
+
+    def as_dict(self) -> dict:
+        body: dict = dict(super().as_dict())
+        body["findings"] = [
+            {"rule_id": f.rule_id, "severity": f.severity, "message": f.message, "location": f.location, "term": f.term}
+            for f in self.findings
+        ]
+        return body
+
+
+def second_value(path: str, term: str, value: str | None) -> ConversionWarning:
+    """A source that states a single-valued term twice (CII DepartmentName beside PersonName, ProprietaryID beside
+    IBANID, ...): the first value is kept, this one cannot be carried over."""
+    shown = "" if value is None else f" {value if len(value) <= 40 else value[:40] + '…'!r}"
+    return ConversionWarning(
+        path=path,
+        message=f"second value for {term}{shown}: EN 16931 holds one value, the first is kept and this one is lost",
+        term=term,
+    )

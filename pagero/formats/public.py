@@ -10,15 +10,26 @@ from __future__ import annotations
 from django.conf import settings
 
 from . import conversion
-from .conversion import SYNTAXES, Conversion, ParsedDocument
+from .conversion import CHECKS, SYNTAXES, Conversion, ParsedDocument
 from .detect import Detected
-from .errors import ConversionWarning, DocumentTooComplex, DocumentTooLarge, EmptyDocument, FormatError, NotLossless
+from .errors import (
+    ConversionNote,
+    ConversionWarning,
+    DocumentTooComplex,
+    DocumentTooLarge,
+    EmptyDocument,
+    FormatError,
+    InvalidOutput,
+    NotLossless,
+)
 from .model import Invoice, diff_models
 from .validation.report import Finding, ValidationReport
 
 __all__ = [
+    "CHECKS",
     "SYNTAXES",
     "Conversion",
+    "ConversionNote",
     "ConversionWarning",
     "Detected",
     "DocumentTooComplex",
@@ -26,6 +37,7 @@ __all__ = [
     "EmptyDocument",
     "Finding",
     "FormatError",
+    "InvalidOutput",
     "Invoice",
     "NotLossless",
     "ParsedDocument",
@@ -55,8 +67,11 @@ def write(invoice: Invoice, syntax: str) -> tuple[bytes, list[ConversionWarning]
     return conversion.write_document(invoice, syntax)
 
 
-def convert(data: bytes, target: str) -> Conversion:
-    return conversion.convert_document(data, target, _limit())
+def convert(data: bytes, target: str, check: str = "rules", lenient: bool = False) -> Conversion:
+    """Convert and check the output before returning it: `check` is "rules" (schema, EN 16931 and the CIUS the
+    output declares), "schema" (for callers that run the rules themselves) or "none". Output that fails is never
+    returned: InvalidOutput carries the findings. `lenient`: national CIUS rules are reported, not failed on."""
+    return conversion.convert_document(data, target, _limit(), check, lenient)
 
 
 def validate(data: bytes, business_rules: bool = True) -> ValidationReport:

@@ -141,8 +141,10 @@ def test_a_strict_recipient_refuses_a_lossy_conversion_and_the_sender_is_told(
 @needs_corpus
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_conversion_whose_output_is_invalid_is_never_delivered(celery_worker, acme, french_buyer, receiver):
-    """Factur-X MINIMUM is below EN 16931 (no invoice lines): as UBL it breaks the UBL schema."""
+def test_a_document_below_en16931_is_refused_naming_its_profile_and_never_delivered(
+    celery_worker, acme, french_buyer, receiver
+):
+    """Factur-X MINIMUM is below EN 16931 (no invoice lines): as UBL it would break the UBL schema."""
     hook = receiver()
     partners.set_receive_preferences(
         french_buyer.id, format="ubl", channel="webhook", webhook_url=hook.url, webhook_secret="k"
@@ -151,11 +153,32 @@ def test_a_conversion_whose_output_is_invalid_is_never_delivered(celery_worker, 
     assert formats.validate(data).valid  # the input itself is a valid MINIMUM profile invoice
     done = wait_for(submit(acme, data))
     assert done.status == "failed"
-    assert done.status_reason.startswith("the UBL rendition fails its checks and is not delivered")
-    assert "XSD" in done.status_reason and "InvoiceLine" in done.status_reason
-    failure = event(done, "conversion_failed").detail
-    assert failure["format"] == "ubl" and {f["rule_id"] for f in failure["findings"]} == {"XSD"}
+    assert "Factur-X MINIMUM" in done.status_reason and "below EN 16931" in done.status_reason
+    assert event(done, "conversion_failed")
     assert hook.requests == []
+    assert not pipeline.payload_store().exists(str(done.id), pipeline.rendition_kind("ubl"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rendition_that_fails_its_checks_is_never_delivered(eager, monkeypatch, acme, nordic):
+    """The pipeline validates every rendition itself: a converter that returned invalid output (here UBL without
+    its invoice lines) fails the document with the findings and keeps nothing to deliver."""
+    partners.set_receive_preferences(nordic.id, format="ubl", channel="inbox")
+    real = formats.convert
+
+    def without_lines(data, target, **options):
+        converted = real(data, target, **options)
+        broken = converted.data.split(b"<cac:InvoiceLine>")[0] + b"</Invoice>"
+        return dataclasses.replace(converted, data=broken)
+
+    monkeypatch.setattr(formats, "convert", without_lines)
+    data, warnings = formats.write(invoice(number="INV-BROKEN-OUTPUT"), "cii")
+    assert warnings == []
+    done = Document.objects.get(pk=submit(acme, data))
+    assert done.status == "failed"
+    assert done.status_reason.startswith("the UBL rendition fails its checks and is not delivered")
+    failure = event(done, "conversion_failed").detail
+    assert failure["format"] == "ubl" and "XSD" in {f["rule_id"] for f in failure["findings"]}
     assert not pipeline.payload_store().exists(str(done.id), pipeline.rendition_kind("ubl"))
 
 

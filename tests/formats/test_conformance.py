@@ -81,7 +81,8 @@ def test_cen_edifact_examples_carry_the_business_content_of_their_cii_counterpar
     cii = conversion.parse_document(read(pair["cii"]))
     differing = {path for path, *_ in diff_models(cii.invoice, edifact.invoice)}
     assert differing == EDIFACT_UPSTREAM_DIFFERENCES.get(pair["pair"], set())
-    converted = conversion.convert_document(read(pair["edifact_d14b_txt"]), "cii")
+    # CEN's EDIFACT examples 5 and 6 are invalid upstream (BR-CL-24, CII-SR-470, BR-CO-09): read, not judged valid.
+    converted = conversion.convert_document(read(pair["edifact_d14b_txt"]), "cii", check="none")
     assert conversion.parse_document(converted.data).invoice == edifact.invoice
 
 

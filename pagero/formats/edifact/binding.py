@@ -14,3 +14,5 @@ ITEM_SCHEME_TO_EDIFACT = {v: k for k, v in ITEM_SCHEME_FROM_EDIFACT.items()}
 # them is written with text function code 1 (FTX element 2) so that it reads back as a note.
 RESERVED_FTX = frozenset({"AAB", "REG", "AAT", "AGM", "DOC", "ACB", "ACF"})
 NOTE_FUNCTION = "1"
+# COM in the supporting document group (SG26) with this channel qualifier holds BT-124, the external location.
+EXTERNAL_LOCATION_CHANNEL = "AO"

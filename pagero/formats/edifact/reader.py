@@ -13,7 +13,7 @@ import binascii
 from datetime import date
 from decimal import Decimal
 
-from ..errors import ConversionWarning, InvalidValue, UnsupportedFormat
+from ..errors import ConversionNote, ConversionWarning, InvalidValue, UnsupportedFormat
 from ..limits import MAX_UNUSED_WARNINGS
 from ..model import (
     Address,
@@ -42,6 +42,7 @@ from ..values import parse_coded_date, parse_decimal
 from ..xml import NOT_HELD, more_not_held, refused
 from .binding import (
     DOC_PROFILE_CODE,
+    EXTERNAL_LOCATION_CHANNEL,
     FTX_NOTE_WITHOUT_SUBJECT,
     ITEM_SCHEME_FROM_EDIFACT,
     NOTE_FUNCTION,
@@ -102,12 +103,15 @@ class _EdifactReader:
         self.after: str | None = None  # the qualifier of the RFF/PYT a DTM refers to
         self.exemptions: list[tuple[str | None, str | None]] = []
         self.package: Segment | None = None
+        # EFI's file name (1508) per supporting document, until its package object brings the content (BT-125).
+        self.filenames: dict[int, tuple[Segment, str]] = {}
         self.unplaced_count = 0
 
     # -- helpers --------------------------------------------------------------------------------
-    def warn(self, segment: Segment, message: str, term: str | None = None) -> None:
+    def warn(self, segment: Segment, message: str, term: str | None = None, *, note: bool = False) -> None:
         raw = "+".join([segment.tag, *(":".join(e) for e in segment.elements)])[:80]
-        self.warnings.append(ConversionWarning(path=f"segment {segment.position} ({raw})", message=message, term=term))
+        kind = ConversionNote if note else ConversionWarning
+        self.warnings.append(kind(path=f"segment {segment.position} ({raw})", message=message, term=term))
 
     def unplaced(self, segment: Segment) -> None:
         self.unplaced_count += 1
@@ -181,6 +185,9 @@ class _EdifactReader:
             breakdown.exemption_reason_code, breakdown.exemption_reason = code, text
         if self.inv.delivery is not None and self.inv.delivery == Delivery():
             self.inv.delivery = None
+        for segment, filename in self.filenames.values():
+            message = f"file name {filename!r} names no attached content (no package object): it is not kept"
+            self.warn(segment, message, "BT-125")
         if self.unplaced_count > MAX_UNUSED_WARNINGS:
             more = more_not_held(self.unplaced_count - MAX_UNUSED_WARNINGS, "segments")
             self.warnings.append(ConversionWarning(path="interchange", message=more))
@@ -247,7 +254,8 @@ class _EdifactReader:
             return
         if qualifier == "DOC":
             if s.get(3, 0) not in {None, DOC_PROFILE_CODE}:
-                self.warn(s, f"document profile code {s.get(3, 0)} has no EN 16931 term")
+                # No other syntax holds a profile code either: nothing a recipient reads is lost.
+                self.warn(s, f"document profile code {s.get(3, 0)} has no EN 16931 term and is not kept", note=True)
             inv.process.specification_id = s.get(4, 0)
             inv.process.business_process = s.get(4, 1)
         elif qualifier == "AAB":
@@ -336,8 +344,12 @@ class _EdifactReader:
             self.unplaced(s)
 
     def seg_EFI(self, s: Segment) -> None:
-        self.document = SupportingDocument(external_location=s.get(1, 0), description=s.get(1, 1))
+        # C077: file name (1508) then item description (7008, BT-123). The name belongs to the attachment (BT-125-2);
+        # the external location (BT-124) is a COM ...:AO of this group.
+        self.document = SupportingDocument(description=s.get(1, 1))
         self.inv.supporting_documents.append(self.document)
+        if s.get(1, 0) is not None:
+            self.filenames[id(self.document)] = (s, s.get(1, 0))
 
     def seg_UNO(self, s: Segment) -> None:
         self.package = s
@@ -355,10 +367,14 @@ class _EdifactReader:
             content = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
             content = raw.encode("utf-8")
-        mime, filename = header.get(3, 1), header.get(3, 2)
-        if mime is None or filename is None:
-            mime = mime or sniff_mime(content)
-            message = f"the package names no MIME code or filename: {mime} and 'attachment' are assumed"
+        named = self.filenames.pop(id(document), None)
+        # The file name is EFI's; a UNO naming it as a third component (as this network wrote it before) is read too.
+        mime, filename = header.get(3, 1), named[1] if named else header.get(3, 2)
+        if mime is None:
+            mime = sniff_mime(content)
+            self.warn(s, f"the package names no MIME code: {mime} is assumed from its content", "BT-125")
+        if filename is None:
+            message = "the supporting document (EFI) names no file for its package: 'attachment' is assumed"
             self.warn(s, message, "BT-125")
         document.attachment = BinaryObject(content, mime, filename or "attachment")
 
@@ -415,6 +431,9 @@ class _EdifactReader:
 
     def seg_COM(self, s: Segment) -> None:
         value, channel = s.get(1, 0), s.get(1, 1)
+        if self.document is not None and channel == EXTERNAL_LOCATION_CHANNEL:
+            self.document.external_location = value
+            return
         if self.party not in {"SE", "BY"} or self.contact_kind is None:
             self.unplaced(s)
             return

@@ -12,6 +12,7 @@ from ..model import Address, Identifier, Invoice, Line
 from ..values import ccyymmdd, text
 from .binding import (
     DOC_PROFILE_CODE,
+    EXTERNAL_LOCATION_CHANNEL,
     FTX_NOTE_WITHOUT_SUBJECT,
     ITEM_SCHEME_TO_EDIFACT,
     NOTE_FUNCTION,
@@ -47,7 +48,7 @@ def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     segments.append(("UNT", [str(len(body) + 2), reference]))
     data = serialise(segments)
     # Attached documents (BT-125) travel as package objects after the message, named by their BT-122
-    # reference as in CEN's example 5; the MIME code and filename ride along in the UNO segment.
+    # reference as in CEN's example 5; the UNO segment carries the MIME code (the file name is in EFI).
     packages = []
     for number, doc in enumerate((x for x in inv.supporting_documents if x.attachment), start=1):
         content = base64.b64encode(doc.attachment.content).decode("ascii")
@@ -59,7 +60,7 @@ def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
                         [
                             f"P{number}",
                             ["1", doc.reference],
-                            ["13", doc.attachment.mime_code, doc.attachment.filename],
+                            ["13", doc.attachment.mime_code],
                             str(len(content)),
                         ],
                     )
@@ -179,7 +180,12 @@ class _EdifactWriter:
                     self.add("MOA", ["25", num(item.base_amount)])
                 self.add("TAX", "7", ["VAT"], None, None, [None, None, None, num(item.vat_rate)], item.vat_category)
         for doc in inv.supporting_documents:
-            self.add("EFI", [doc.external_location, doc.description])
+            # SG26 of the CEN binding: EFI names the attached file (1508) and describes it (7008, BT-123),
+            # COM ...:AO is the external location (BT-124), RFF+ATS the reference (BT-122).
+            filename = doc.attachment.filename if doc.attachment else None
+            self.add("EFI", [filename, doc.description])
+            if doc.external_location is not None:
+                self.add("COM", [doc.external_location, EXTERNAL_LOCATION_CHANNEL])
             self.rff("ATS", doc.reference)
         for line in inv.lines:
             self.line(line)

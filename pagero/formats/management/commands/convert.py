@@ -1,51 +1,51 @@
-"""convert INPUT --to {ubl,cii,edifact} [-o OUTPUT] [--force]
+"""convert INPUT --to {ubl,cii,edifact} [-o OUTPUT] [--force] [--no-rules] [--lenient]
 
-Exit 0 on success; 1 when the input is invalid or cannot be converted losslessly (the message names
-the BT and path); 2 on usage errors. --force writes the output anyway and prints the warnings.
+Exit 0 on success; 1 when the input or the output is invalid or the conversion is not lossless (the message names
+the rule, BT and path); 2 on usage errors. --force writes the output anyway and prints the problems. --no-rules
+checks input and output against the schema only; --lenient reports the national rules of the CIUS the document
+declares without failing on them. manage.py runs this command without Django start-up (../cli.py).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from pagero.formats import public as formats
-
+from .. import cli
 from ._io import read_input
 
 
 class Command(BaseCommand):
     help = "Convert an invoice or credit note to UBL, CII or EDIFACT."
+    # Nothing here depends on the project's models or URLs: the system checks would only cost start-up time.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("input", help="the document (- for standard input)")
-        parser.add_argument("--to", required=True, choices=formats.SYNTAXES, help="target syntax")
-        parser.add_argument("-o", "--output", help="write here instead of standard output")
-        parser.add_argument("--force", action="store_true", help="write even if invalid or not lossless")
+        cli.add_convert_arguments(parser)
 
-    def handle(self, *args, input: str, to: str, output: str | None, force: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        input: str,
+        to: str,
+        output: str | None,
+        force: bool,
+        no_rules: bool = False,
+        lenient: bool = False,
+        **options,
+    ) -> None:
         data = read_input(input)
         try:
-            report = formats.validate(data)
-            conversion = formats.convert(data, to)
-        except formats.FormatError as exc:
-            raise CommandError(str(exc)) from exc
-        problems = []
-        for finding in report.fatal:
-            where = f" [{finding.term}]" if finding.term else ""
-            problems.append(f"invalid input: {finding.rule_id}{where} {finding.message} (at {finding.location})")
-        problems.extend(f"not lossless: {warning}" for warning in conversion.warnings)
-        for line in problems:
-            self.stderr.write(line)
-        if problems and not force:
-            raise CommandError(
-                f"{len(problems)} problem(s): nothing written (use --force to write the {to} output anyway)"
+            cli.convert(
+                data,
+                to=to,
+                output=output,
+                force=force,
+                no_rules=no_rules,
+                lenient=lenient,
+                max_bytes=settings.MAX_DOCUMENT_BYTES,
+                stdout=self.stdout,
+                stderr=self.stderr,
             )
-        if output:
-            Path(output).write_bytes(conversion.data)
-            self.stderr.write(f"wrote {len(conversion.data)} bytes of {to} to {output}")
-        else:
-            sys.stdout.buffer.write(conversion.data)
-            sys.stdout.flush()
+        except cli.CommandFailed as failed:
+            raise CommandError(str(failed), returncode=failed.returncode) from failed
