@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import smtplib
 import time
 from dataclasses import dataclass
 
@@ -73,6 +74,13 @@ def _one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text)[:200]
 
 
+def _smtp_permanent(exc: OSError) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
 def _file_stem(number: str) -> str:
     """An attachment name from the invoice number: letters, digits, '.', '_' and '-' only."""
     return re.sub(r"[^\w.-]+", "-", number).strip("-._")[:100]
@@ -111,8 +119,10 @@ def deliver(
             message.attach(f"{name}.pdf", parcel.pdf, content_type("pdf"))
         try:
             message.send(fail_silently=False)
-        except OSError as exc:  # SMTP server down or refusing: try again later
-            return DeliveryOutcome(False, True, f"e-mail to {email}: {type(exc).__name__}: {exc}")
+        except OSError as exc:  # SMTP server down or refusing
+            # RFC 5321: a 5yz reply is permanent (no such user, content refused): trying again changes nothing.
+            # 4yz replies and connection failures are transient.
+            return DeliveryOutcome(False, not _smtp_permanent(exc), f"e-mail to {email}: {type(exc).__name__}: {exc}")
         return DeliveryOutcome(True, False, f"e-mailed to {email}")
     return DeliveryOutcome(False, False, f"unknown channel {channel!r}")
 

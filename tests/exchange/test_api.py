@@ -1,6 +1,7 @@
 """The REST API's contract: authentication, tenant isolation, idempotency, bad input, rate limits.
 
-These run with eager-free submission (no worker): what is checked is the synchronous API behaviour.
+The next pipeline step is recorded instead of queued (no worker runs): what is checked is the synchronous API
+behaviour, including which step a submission queues; the pipeline has its own tests.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from pagero.documents.models import Document
 from .conftest import make_org
 from .factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def no_publishing(monkeypatch):
-    """Keep submissions in `received`: these tests check the API, the pipeline has its own tests."""
-    monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: None)
+def queued(monkeypatch) -> list[tuple[str, str]]:
+    """The steps submissions queue, recorded instead of published: the documents stay in `received`."""
+    steps: list[tuple[str, str]] = []
+    monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: steps.append((step, str(document_id))))
+    return steps
 
 
 def json_error(response, status: int, code: str) -> dict:
@@ -48,12 +51,13 @@ def test_read_only_token_cannot_submit(acme):
 
 
 # -- submission -------------------------------------------------------------------------------
-def test_submit_returns_202_with_status_url(acme):
+def test_submit_returns_202_with_status_url_and_queues_validation(acme, queued):
     response = acme.post(document("ubl", number="A-1"))
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "received" and body["original_syntax"] == "ubl"
     assert body["status_url"].endswith(f"/api/v1/documents/{body['id']}")
+    assert queued == [("validate", body["id"])]
 
 
 def test_multipart_upload(acme):
@@ -64,13 +68,14 @@ def test_multipart_upload(acme):
     assert response.status_code == 202 and response.json()["original_syntax"] == "cii"
 
 
-def test_idempotency_same_key_same_body_returns_the_same_document(acme):
+def test_idempotency_same_key_same_body_returns_the_same_document(acme, queued):
     data = document("ubl", number="IDEM-1")
     first = acme.post(data, key="order-77")
     second = acme.post(data, key="order-77")
     assert first.status_code == 202 and second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
     assert Document.objects.filter(sender_id=acme.id).count() == 1
+    assert queued == [("validate", first.json()["id"])]  # the replay starts nothing
 
 
 def test_idempotency_same_key_other_body_is_409(acme):
@@ -99,19 +104,23 @@ def test_too_large_is_413_and_nothing_is_kept(acme, settings):
     assert Document.objects.count() == 0
 
 
-def test_unsupported_format_is_415_and_kept_as_rejected(acme):
+def test_unsupported_format_is_415_and_kept_as_rejected(acme, queued):
     body = json_error(
         acme.post(b"\x00\x01 not a document", content_type="application/octet-stream"), 415, "unsupported_format"
     )
     kept = Document.objects.get(pk=body["document_id"])
     assert kept.status == "rejected" and "neither XML nor EDIFACT" in kept.status_reason
+    assert queued == []  # nothing to validate
     original = acme.get(f"/api/v1/documents/{kept.id}/content", format="original")
     assert original.content == b"\x00\x01 not a document"
 
 
-def test_malformed_xml_is_422_and_kept_as_rejected(acme):
+def test_malformed_xml_is_422_and_kept_as_rejected(acme, queued):
     body = json_error(acme.post(b"<Invoice><broken></Invoice>"), 422, "malformed_xml")
-    assert Document.objects.get(pk=body["document_id"]).status == "rejected"
+    kept = Document.objects.get(pk=body["document_id"])
+    assert kept.status == "rejected" and kept.status_reason == body["message"]
+    assert acme.get(f"/api/v1/documents/{kept.id}/content", format="original").content == b"<Invoice><broken></Invoice>"
+    assert queued == []
 
 
 def test_xxe_is_refused(acme):

@@ -67,18 +67,25 @@ def test_identifier_belongs_to_one_organisation():
 
 def test_portal_login_page_and_home(client):
     seed()
-    assert client.get("/").status_code == 302
+    anonymous = client.get("/")
+    assert anonymous.status_code == 302 and anonymous["Location"] == "/login/?next=/"
     page = client.get("/login/")
     assert page.status_code == 200 and b'name="password"' in page.content
+    refused = client.post("/login/", {"username": "alice", "password": "not-the-password"}, follow=True)
+    assert refused.redirect_chain == [] and not refused.wsgi_request.user.is_authenticated
+    assert b'name="password"' in refused.content and b"Acme Supplies AB" not in refused.content
     response = client.post("/login/", {"username": "alice", "password": "acme-demo-2026"}, follow=True)
-    assert response.status_code == 200
+    assert response.redirect_chain == [("/", 302)]  # to the home page
+    assert response.status_code == 200 and response.wsgi_request.user.username == "alice"
     assert b"Acme Supplies AB" in response.content
 
 
 def test_admin_login_page_is_served(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
-    assert b"Django administration" in response.content or b"administration" in response.content
+    assert b"<title>Log in | Django site admin</title>" in response.content
+    for field in (b'action="/admin/login/"', b'name="username"', b'name="password"'):
+        assert field in response.content
 
 
 def test_identifier_lookup_ignores_case_and_blanks():

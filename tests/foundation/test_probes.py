@@ -29,6 +29,7 @@ def test_readyz_reports_every_configured_dependency(client, real_services):
     assert response.status_code == 200, body
     assert body["status"] == "ready"
     assert set(body["checks"]) == {"database", "broker", "cassandra"}
+    assert all(check["ok"] is True for check in body["checks"].values()), body["checks"]
     assert body["checks"]["cassandra"]["detail"].startswith("cassandra 5.0")
 
 
