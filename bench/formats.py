@@ -3,7 +3,9 @@
 Stages: detect (incl. XML parsing), parse (tree -> model), XSD, business rules (Saxon; stylesheets
 compiled once, the document handed to Saxon once and reused by every rule set), write (model -> bytes).
 End to end: conversion without business rules per direction (bytes in, bytes out), and validation.
-Measured on the median corpus invoice (by size) and on the whole EN 16931 UBL/CII corpus.
+Measured on the median corpus invoice (by size) and on the whole EN 16931 UBL/CII corpus. Then validation of the
+XRechnung test-suite documents per rule set: the hand-over to Saxon (the parsed tree serialised again, or the
+document's own bytes), each stylesheet's time per document and its share, and end to end both ways.
 
     python bench/formats.py [--seconds 2]
 """
@@ -26,6 +28,7 @@ from corpus import BELOW_EN16931, CORPUS, UPSTREAM_INVALID, manifest_invoices  #
 from pagero.formats import conversion  # noqa: E402
 from pagero.formats.detect import detect  # noqa: E402
 from pagero.formats.validation import rules, xsd  # noqa: E402
+from pagero.formats.validation.report import ValidationReport  # noqa: E402
 
 
 def rate(fn, items: list, seconds: float) -> float:
@@ -97,6 +100,54 @@ def main() -> None:
 
     stages("median invoice", [median])
     stages("whole corpus", documents)
+    per_rule_set(args.seconds)
+
+
+def _validate_from_bytes(data: bytes) -> None:
+    """validate_document with the document's bytes handed to Saxon (the parsed tree is not serialised again)."""
+    detected, root = detect(data)
+    report = ValidationReport(detected.syntax, detected.document_type, detected.customization)
+    report.add(xsd.validate_xsd(root, detected.syntax, detected.document_type))
+    sets, _ = rules.rule_sets_for(detected.syntax, detected.document_type, detected.customization)
+    node = rules.RUNNER.parse(root, data)
+    for rule_set in sets:
+        report.add(rules.RUNNER.run(rule_set, node))
+
+
+def per_rule_set(seconds: float) -> None:
+    suite = CORPUS / "xrechnung-testsuite" / "src" / "test"
+    docs = [p.read_bytes() for p in sorted(suite.rglob("*.xml"))]
+    trees = [detect(d) for d in docs]
+    print(f"\n[XRechnung test suite: {len(docs)} documents, validation per rule set]")
+    for d in docs:
+        _validate_from_bytes(d)  # every stylesheet these documents need is compiled
+
+    def from_tree(i: int) -> None:
+        rules.RUNNER.parse(trees[i][1])
+
+    def from_bytes(i: int) -> None:
+        rules.RUNNER.parse(trees[i][1], docs[i])
+
+    indices = range(len(docs))
+    print(f"  Saxon hand-over, tree -> text -> Saxon {rate(from_tree, indices, seconds):9.0f} docs/s")
+    print(f"  Saxon hand-over, bytes -> Saxon        {rate(from_bytes, indices, seconds):9.0f} docs/s")
+    rules.TIMINGS.reset()
+    started = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - started < seconds:
+        for d in docs:
+            _validate_from_bytes(d)
+        rounds += 1
+    elapsed = time.perf_counter() - started
+    total = rounds * len(docs)
+    for stylesheet, spent in sorted(rules.TIMINGS.seconds.items(), key=lambda kv: -kv[1]):
+        runs = rules.TIMINGS.runs[stylesheet]
+        print(
+            f"  {stylesheet:36} {1000 * spent / runs:6.2f} ms/doc over {runs:5} runs, "
+            f"{100 * spent / elapsed:4.1f} % of the validation time"
+        )
+    print(f"  end to end validate (tree re-serialised) {rate(conversion.validate_document, docs, seconds):7.1f} docs/s")
+    print(f"  end to end validate (bytes to Saxon)     {total / elapsed:7.1f} docs/s")
 
 
 if __name__ == "__main__":

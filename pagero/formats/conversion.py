@@ -189,7 +189,7 @@ def _validate(data: bytes, business_rules: bool) -> ValidationReport:
         invoice, _ = read_model(detected, None, data)
         rendering, _ = write_cii(invoice)
         detected_rendering = Detected("cii", detected.document_type, invoice.process.specification_id)
-        root = etree.fromstring(rendering)
+        root, data = etree.fromstring(rendering), rendering
         report.notes.append("EDIFACT: business rules were applied to the document's CII rendering")
         sets, notes = rules.rule_sets_for("cii", detected.document_type, detected_rendering.customization)
     else:
@@ -198,7 +198,7 @@ def _validate(data: bytes, business_rules: bool) -> ValidationReport:
         sets, notes = rules.rule_sets_for(detected.syntax, detected.document_type, detected.customization)
     report.notes.extend(notes)
     if business_rules and sets:
-        node = rules.RUNNER.parse(root)
+        node = rules.RUNNER.parse(root, data)  # Saxon reads the document's own bytes, not a re-serialisation
         for rule_set in sets:
             report.rule_sets.append(rule_set.name)
             report.add(rules.RUNNER.run(rule_set, node))

@@ -27,3 +27,4 @@ def test_a_truncated_report_keeps_its_counts_and_verdict():
     back = codec.report_from_proto(wire)
     assert (back.omitted_fatal, back.omitted_warnings) == (3, 7)
     assert back.valid is False and back.fatal_count == 3
+    assert back.scenario == report.scenario  # derived from the customization on either side

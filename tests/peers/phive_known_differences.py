@@ -25,36 +25,7 @@ class KnownDifference:
     reason: str
 
 
-# KoSIT's XRechnung "extension" scenario (CustomizationID ...#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0)
-# lets extension documents use code values and totals that the core EN 16931 rules forbid: phive's
-# de.xrechnung.extension rule sets follow it and lower these CEN rules to warnings. We do not apply the extension
-# scenario yet: an extension document is checked against the standard XRechnung 3.0.2 rules, which keep them fatal.
-_EXTENSION = (
-    "KoSIT's XRechnung extension scenario lowers this CEN rule to a warning (phive follows it); we do not "
-    "apply the extension scenario yet and keep the standard XRechnung rule set, where it is fatal"
-)
-
-KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
-    # BR-CL-10: identifier scheme not in ISO 6523 ICD (the case uses KoSIT's own schemes XR01, XR03).
-    KnownDifference(
-        "xrechnung-testsuite/src/test/business-cases/extension/04.05a-INVOICE_uncefact.xml",
-        "BR-CL-10",
-        "ours",
-        _EXTENSION,
-    ),
-    # BR-CL-21: item standard identifier scheme not in ISO 6523 ICD (same KoSIT-specific schemes).
-    KnownDifference(
-        "xrechnung-testsuite/src/test/business-cases/extension/04.05a-INVOICE_uncefact.xml",
-        "BR-CL-21",
-        "ours",
-        _EXTENSION,
-    ),
-    # BR-CO-16: amount due = total with VAT - paid amount + rounding; the extension case also subtracts its
-    # third-party payments (cac:PrepaidPayment, BG-DEX-09), which the core rule does not know.
-    KnownDifference(
-        "xrechnung-testsuite/src/test/business-cases/extension/05.01a-INVOICE_ubl.xml",
-        "BR-CO-16",
-        "ours",
-        _EXTENSION,
-    ),
-)
+# KoSIT's XRechnung scenarios (standard, Extension, CVD; artefacts/kosit/scenarios.xml) are applied on both sides:
+# phive's de.xrechnung.extension rule sets and our validation.scenarios lower the same rules, so the extension
+# business cases agree.
+KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = ()

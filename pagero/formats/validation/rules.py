@@ -1,20 +1,24 @@
 """Business rules: the official Schematron rules compiled to XSLT 2.0, run with Saxon (saxonche).
 
-Each thread has its own Saxon processor and compiles each stylesheet once, on first use; a document is parsed
-into Saxon once and that node is given to every rule set that applies to it.
+Each thread has its own Saxon processor and compiles each stylesheet once, on first use (a process that validates
+only CII never compiles the UBL stylesheets); a document is parsed into Saxon once, from its own bytes when they are
+given, and that node is given to every rule set that applies to it. The KoSIT scenario the document falls in
+(scenarios.py) sets the severity of some rules; each rule set carries those overrides.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
 from ..errors import RulesNotRun
 from .report import Finding, term_in
+from .scenarios import scenario_for
 
 RULES = Path(__file__).resolve().parent.parent / "artefacts" / "rules"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -25,6 +29,8 @@ FAILED_ASSERT, SUCCESSFUL_REPORT = f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}succe
 class RuleSet:
     name: str
     path: Path
+    # (rule id, severity) overriding the stylesheet's flag: the KoSIT scenario's custom levels.
+    levels: tuple[tuple[str, str], ...] = ()
 
 
 EN16931_UBL = RuleSet("EN16931", RULES / "en16931" / "EN16931-UBL-validation.xslt")
@@ -58,12 +64,16 @@ def rule_sets_for(syntax: str, document_type: str, customization: str | None) ->
             sets.append(PEPPOL_UBL)
         if XRECHNUNG in customization:
             sets.append(XRECHNUNG_UBL)
-        return sets, notes
-    sets = [EN16931_CII]
-    if XRECHNUNG in customization:
-        sets.append(XRECHNUNG_CII)
-    if PEPPOL_BILLING in customization:
-        notes.append("Peppol rules for CII are published only as Schematron; they are not applied")
+    else:
+        sets = [EN16931_CII]
+        if XRECHNUNG in customization:
+            sets.append(XRECHNUNG_CII)
+        if PEPPOL_BILLING in customization:
+            notes.append("Peppol rules for CII are published only as Schematron; they are not applied")
+    scenario = scenario_for(syntax, document_type, customization)
+    if scenario is not None and scenario.levels:
+        # KoSIT applies a scenario's levels to the findings of all its steps, the EN 16931 rules included.
+        sets = [replace(rule_set, levels=scenario.levels) for rule_set in sets]
     return sets, notes
 
 
@@ -97,11 +107,15 @@ class SaxonRunner:
             executable = state.compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
         return executable
 
-    def parse(self, root: etree._Element):
-        """Hand the already parsed document to Saxon (as text: whatever the source encoding was)."""
+    def parse(self, root: etree._Element, data: bytes | None = None):
+        """Hand the document to Saxon: its own bytes when given (decoded with the encoding lxml found, so Saxon
+        builds its tree from the source text without the tree being serialised again), else the parsed tree as text.
+        """
         from saxonche import PySaxonApiError
 
-        text = etree.tostring(root, encoding="unicode")
+        text = _source_text(root, data) if data is not None else None
+        if text is None:
+            text = etree.tostring(root, encoding="unicode")
         try:
             return self.processor().parse_xml(xml_text=text)
         except PySaxonApiError as exc:
@@ -113,13 +127,49 @@ class SaxonRunner:
         from saxonche import PySaxonApiError
 
         executable = self.executable(rule_set)
+        started = time.perf_counter()
         try:
             svrl = executable.transform_to_string(xdm_node=node)
         except PySaxonApiError as exc:
             raise RulesNotRun(
                 f"the {rule_set.name} rules could not be run on the document: {_first_line(exc)}"
             ) from None
-        return parse_svrl(svrl.encode("utf-8"), rule_set.name)
+        finally:
+            TIMINGS.add(rule_set.path.name, time.perf_counter() - started)
+        return parse_svrl(svrl.encode("utf-8"), rule_set.name, dict(rule_set.levels))
+
+
+class RuleSetTimings:
+    """Time spent and documents run per stylesheet in this process (for the benchmark and operators)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.seconds: dict[str, float] = {}
+        self.runs: dict[str, int] = {}
+
+    def add(self, stylesheet: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[stylesheet] = self.seconds.get(stylesheet, 0.0) + seconds
+            self.runs[stylesheet] = self.runs.get(stylesheet, 0) + 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.seconds.clear()
+            self.runs.clear()
+
+
+TIMINGS = RuleSetTimings()
+
+
+def _source_text(root: etree._Element, data: bytes) -> str | None:
+    """The document's text from its bytes, or None when they cannot be decoded the way lxml read them."""
+    encoding = root.getroottree().docinfo.encoding or "utf-8"
+    try:
+        text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+    # Saxon reads a string as characters: an encoding declaration in it is ignored, a BOM would not be.
+    return text.lstrip("\ufeff")
 
 
 @dataclass
@@ -132,18 +182,21 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or ["unknown error"])[0][:300]
 
 
-def parse_svrl(svrl: bytes, rule_set: str) -> Iterator[Finding]:
-    """The findings of an SVRL report: parsed now, each Finding made as it is consumed (see ValidationReport.add)."""
+def parse_svrl(svrl: bytes, rule_set: str, levels: dict[str, str] | None = None) -> Iterator[Finding]:
+    """The findings of an SVRL report: parsed now, each Finding made as it is consumed (see ValidationReport.add).
+    `levels` overrides the severity of the rules it names (a KoSIT scenario's custom levels)."""
     root = etree.fromstring(svrl)
-    return (_finding(element, rule_set) for element in root.iter(FAILED_ASSERT, SUCCESSFUL_REPORT))
+    return (_finding(element, rule_set, levels or {}) for element in root.iter(FAILED_ASSERT, SUCCESSFUL_REPORT))
 
 
-def _finding(element: etree._Element, rule_set: str) -> Finding:
+def _finding(element: etree._Element, rule_set: str, levels: dict[str, str]) -> Finding:
     flag = (element.get("flag") or "fatal").lower()
     text = " ".join("".join(element.findtext(f"{{{SVRL}}}text") or "").split())
+    rule_id = element.get("id") or "?"
+    default = "warning" if flag in {"warning", "information", "info"} else "fatal"
     return Finding(
-        rule_id=element.get("id") or "?",
-        severity="warning" if flag in {"warning", "information", "info"} else "fatal",
+        rule_id=rule_id,
+        severity=levels.get(rule_id, default),
         message=text,
         location=element.get("location"),
         term=term_in(text),

@@ -1,13 +1,16 @@
-"""XML Schema validation with lxml (the vendored UBL 2.1 and CII D16B schemas), schemas loaded once."""
+"""XML Schema validation with lxml (the vendored UBL 2.1 and CII D16B schemas), schemas loaded once, followed by
+the value checks the schemas leave out (dates.py: calendar dates that do not exist)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
 
+from .dates import check_dates
 from .report import Finding, term_in
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "artefacts"
@@ -36,7 +39,12 @@ def schema_for(syntax: str, document_type: str) -> etree.XMLSchema | None:
 
 def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
     """Validates now; the findings are made as they are consumed (the report keeps the first MAX_FINDINGS and only
-    counts the rest, so a document with a million errors does not become a million objects)."""
+    counts the rest, so a document with a million errors does not become a million objects). Impossible calendar
+    dates follow the schema's findings (rule set "Pagero")."""
+    return itertools.chain(_schema_findings(root, syntax, document_type), check_dates(root, syntax))
+
+
+def _schema_findings(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
     schema = schema_for(syntax, document_type)
     if schema is None or schema.validate(root):
         return iter(())
