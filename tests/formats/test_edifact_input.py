@@ -151,3 +151,15 @@ def test_unplaced_segment_warnings_are_capped():
     assert len(warnings) == 201
     assert warnings[0].path.startswith("segment 4 (XYZ+1)")
     assert warnings[-1].message.startswith("800 more segments are not held by the EN 16931 model")
+
+
+def test_a_control_character_xml_allows_is_refused_when_writing_edifact():
+    """XML 1.0 allows U+007F..U+009F in text; EDIFACT text may not hold them, and the reader refuses them: the
+    writer refuses them too rather than write an interchange it could not read back."""
+    ubl = (
+        b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+        b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+        b"<cbc:ID>1</cbc:ID><cbc:Note>a\x7fb</cbc:Note></Invoice>"
+    )
+    with pytest.raises(public.FormatError, match="control character U\\+007F"):
+        public.convert(ubl, "edifact", check="none")

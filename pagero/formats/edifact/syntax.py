@@ -191,6 +191,14 @@ def _refuse_controls(elements: list[list[str]], position: int, tag: str) -> None
 
 
 def escape(value: str, seps: Separators = Separators()) -> str:
+    """A value as EDIFACT text, separators released. A control character (which XML 1.0 allows from U+007F on)
+    is refused here as the reader refuses it, so that no interchange is written that could not be read back."""
+    found = CONTROL.search(value)
+    if found is not None:
+        raise InvalidValue(
+            f"the value {value[:40]!r} contains the control character U+{ord(found.group()):04X}, "
+            "which no EDIFACT text may hold"
+        )
     out = []
     for ch in value:
         if ch in (seps.component, seps.element, seps.release, seps.segment):
