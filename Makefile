@@ -1,4 +1,5 @@
-# The two commands: `make run` (embedded default, demo data) and `make test` (real services, whole suite).
+# The two commands: `make run` (embedded default, demo data) and `make test` (real services, whole suite);
+# `make test-fast` is the service-free tier to run before each commit (docs/testing.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,11 +16,12 @@ TEST_WORKERS ?= 2
 # Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
 FUZZ_EXAMPLES ?= 2000
 
-.PHONY: help venv run seed services services-stop test lint bench proto clean phive fuzz
+.PHONY: help venv run seed services services-stop test test-fast lint bench proto clean phive fuzz
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
 	@echo "make test           start PostgreSQL, RabbitMQ, Cassandra, then lint and the whole test suite"
+	@echo "make test-fast      the tests that need no service, on the embedded default (seconds; no lint)"
 	@echo "make services       start the real services (needs root + apt the first time)"
 	@echo "make services-stop  stop them"
 	@echo "make lint           ruff + import contracts"
@@ -61,6 +63,15 @@ phive:
 
 test: venv lint services phive
 	@set +e; $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+# The service-free tier: SQLite, eager tasks and the database payload store whatever the environment names, and
+# none of the tests marked services, corpus, browser or slow (the markers are in pyproject.toml, docs/testing.md).
+FAST_TESTS ?= not services and not corpus and not browser and not slow
+EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u CASSANDRA_HOSTS -u PAYLOAD_STORE
+
+test-fast: venv
+	@set +e; $(EMBEDDED) $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).

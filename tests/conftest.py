@@ -3,12 +3,16 @@
 `make test` starts PostgreSQL, RabbitMQ and Cassandra (ops/services.sh) and exports their URLs.
 Each pytest-xdist worker gets its own test database (pytest-django), its own Celery queue and
 its own Cassandra keyspace, so parallel workers never see each other's data or tasks.
+
+`make test-fast` runs the same suite without any service (docs/testing.md): the `services` marker is derived from
+the fixtures a test requests, and a service this run does not configure cannot be reached by accident.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -33,7 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.SHADOW_QUEUE = f"{TEST_QUEUE}-shadow"
     settings.CONTEXT_QUEUE_PREFIX = f"{TEST_QUEUE}.context."
     settings.CASSANDRA_KEYSPACE = TEST_KEYSPACE
+    # The production hasher spends most of a second per password by design; the tests create and log in hundreds
+    # of users, and what they check is the product's rules, not the hash's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_default_queue = TEST_QUEUE
+    guard_unconfigured_services()
 
 
 def services_configured() -> bool:
@@ -44,6 +52,127 @@ def services_configured() -> bool:
         and bool(settings.CELERY_BROKER_URL)
         and bool(settings.CASSANDRA_HOSTS)
     )
+
+
+# Requesting one of these (directly or through another fixture) is what makes a test need the real services.
+SERVICE_FIXTURES = frozenset(
+    {"real_services", "celery_worker", "cassandra_keyspace", "payload_tables", "empty_cassandra"}
+)
+# Suites marked by where they live, so that the fast tier can leave them out without a marker in each file.
+PATH_MARKERS = {
+    # They read the shared conformance corpus (../shared/corpus), most of them document by document: minutes.
+    "corpus": (
+        "tests/formats/test_conformance.py",
+        "tests/formats/test_cli.py",
+        "tests/formats/test_fuzz.py",
+        "tests/judge/",
+        "tests/peers/",
+    ),
+    "browser": ("tests/browser/",),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers added here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks `services` from the fixture closure and `corpus`/`browser` by path; refuses a `services` marker that
+    no service fixture backs, since `-m "not services"` would then leave out a test that needs nothing."""
+    unbacked = []
+    for item in items:
+        try:
+            where = item.path.resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            where = ""
+        for marker, prefixes in PATH_MARKERS.items():
+            if where.startswith(prefixes):
+                item.add_marker(marker)
+        uses_services = not SERVICE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("services") is not None
+        if uses_services and not marked:
+            item.add_marker("services")
+        elif marked and not uses_services:
+            unbacked.append(item.nodeid)
+    if unbacked:
+        raise pytest.UsageError(
+            "marked `services` but requesting none of the fixtures "
+            + ", ".join(sorted(SERVICE_FIXTURES))
+            + ": request `real_services` if the test reaches a service, or drop the marker:\n  "
+            + "\n  ".join(unbacked)
+        )
+
+
+class ServiceNotConfigured(RuntimeError):
+    """A connection to a service this run does not configure. Not an OSError, so no client retries it."""
+
+
+# The ports `make test` and `make services` use. kombu connects to amqp://localhost on an empty broker URL, so
+# a service that is unset in this run could still be reached on the same machine.
+SERVICE_PORTS = {5432: "PostgreSQL", 5672: "RabbitMQ", 9042: "Cassandra"}
+_unconfigured_ports: dict[int, str] = {}
+_service_attempts: list[str] = []
+
+
+def _refuse(service: str, target: str) -> None:
+    message = (
+        f"{service} is not configured in this run, yet the test connected to it ({target}): a test that needs "
+        "the real services requests the `real_services` fixture (and so is marked `services`)"
+    )
+    _service_attempts.append(message)
+    raise ServiceNotConfigured(message)
+
+
+def guard_unconfigured_services() -> None:
+    """Refuse connections to PostgreSQL, RabbitMQ and Cassandra where this run does not configure them."""
+    from django.conf import settings
+
+    if _unconfigured_ports:
+        return
+    configured = {
+        "PostgreSQL": settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "RabbitMQ": bool(settings.CELERY_BROKER_URL),
+        "Cassandra": bool(settings.CASSANDRA_HOSTS),
+    }
+    ports = {**SERVICE_PORTS, settings.CASSANDRA_PORT: "Cassandra"}
+    _unconfigured_ports.update({port: name for port, name in ports.items() if not configured[name]})
+    if not _unconfigured_ports:
+        return
+    plain_connect, plain_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(address: object) -> None:
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in _unconfigured_ports:
+            _refuse(_unconfigured_ports[address[1]], f"{address[0]}:{address[1]}")
+
+    def connect(self: socket.socket, address: object) -> None:
+        check(address)
+        return plain_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        check(address)
+        return plain_connect_ex(self, address)
+
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+    if not configured["PostgreSQL"]:
+        # libpq opens its own sockets, out of Python's reach: refuse at the driver instead.
+        import psycopg2
+
+        def refuse_postgresql(*args: object, **kwargs: object) -> None:
+            _refuse("PostgreSQL", "psycopg2.connect")
+
+        psycopg2.connect = refuse_postgresql
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """A refused connection fails the test even when the code under test caught the exception."""
+    report = yield
+    if _service_attempts:
+        attempts = "\n".join(dict.fromkeys(_service_attempts))
+        _service_attempts.clear()
+        if report.failed:
+            report.sections.append(("unconfigured service", attempts))
+        else:
+            report.outcome = "failed"
+            report.longrepr = attempts
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from pagero.partners.models import Organisation
 from tests.exchange.conftest import Receiver
 from tests.exchange.factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 INTERNAL_URLS = [
     "https://127.0.0.1/hook",

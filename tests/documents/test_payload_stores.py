@@ -12,7 +12,7 @@ from pagero.documents import public as documents
 from pagero.documents.models import PayloadRecord
 from pagero.documents.payloads.cassandra import CHUNK_SIZE
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(params=["database", "cassandra"])

@@ -9,7 +9,7 @@ from pagero.documents.models import Document
 
 from .factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

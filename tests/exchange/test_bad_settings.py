@@ -12,7 +12,7 @@ from pagero.partners.models import Organisation
 
 from .factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

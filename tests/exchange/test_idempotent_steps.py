@@ -10,7 +10,7 @@ from pagero.partners import public as partners
 
 from .factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

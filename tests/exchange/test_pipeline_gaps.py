@@ -132,7 +132,7 @@ def test_an_order_is_validated_then_undeliverable_because_only_invoices_are_rout
 def test_a_conversion_error_fails_the_document_with_its_reason_and_is_not_retried(inline, monkeypatch, acme, nordic):
     partners.set_receive_preferences(nordic.id, format="ubl", channel="inbox")
 
-    def cannot_convert(data, target):
+    def cannot_convert(data, target, **options):
         raise formats.FormatError("BT-24 cannot be written in the target syntax", term="BT-24")
 
     monkeypatch.setattr(formats, "convert", cannot_convert)

@@ -101,11 +101,11 @@ def test_a_transient_error_is_retried_and_the_document_delivered(eager, monkeypa
     partners.set_receive_preferences(nordic.id, format="cii", channel="inbox")
     real, calls = formats.convert, []
 
-    def flaky(data, target):
+    def flaky(data, target, **options):
         calls.append(target)
         if len(calls) == 1:
             raise ConnectionError("store briefly unreachable")
-        return real(data, target)
+        return real(data, target, **options)
 
     monkeypatch.setattr(formats, "convert", flaky)
     response = acme.post(document("ubl", number="INV-FLAKY"))

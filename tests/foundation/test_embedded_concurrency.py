@@ -25,6 +25,7 @@ import pytest
 from tests.exchange.factory import document
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # gunicorn and two manage.py processes per test
 TERMINAL = {"delivered", "acknowledged", "rejected", "undeliverable", "failed", "delivery_failed"}
 PARALLEL = 20
 DROPPED_FILES = 6

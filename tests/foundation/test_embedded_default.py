@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # three manage.py processes
 
 
 def test_migrate_and_seed_on_the_embedded_default(tmp_path):

@@ -151,6 +151,7 @@ def test_repair_task_runs_on_a_real_worker(celery_worker, empty_cassandra):
 @pytest.mark.parametrize(
     "args", [["--rate", "0"], ["--mb-rate", "-1"], ["--max-latency-ms", "0"], ["--batch-size", "0"]]
 )
+@pytest.mark.slow  # a manage.py process per case
 def test_backfill_refuses_nonsense_options(args):
     result = subprocess.run(
         [sys.executable, "manage.py", "payloads_backfill", *args],

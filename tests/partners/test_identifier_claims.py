@@ -18,7 +18,7 @@ from pagero.routing import public as routing
 from pagero.routing.rules import EMAIL_SCHEMES, VAT_SCHEMES
 from tests.exchange.factory import document, invoice
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 CLAIMS = "/admin/partners/participantidentifier/"
 
 

@@ -10,7 +10,7 @@ from pagero.documents import pipeline
 from pagero.partners import public as partners
 from tests.exchange.factory import document
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 PAGES = ["/", "/sent/", "/received/", "/send/", "/settings/"]
 
 
