@@ -17,7 +17,8 @@ def test_a_conversion_note_stays_a_note_and_a_warning_a_warning():
     wire = pb.ConvertReply.FromString(codec.conversion_to_proto(conversion).SerializeToString())
     back = codec.conversion_from_proto(wire, "cii")
     assert [type(w) for w in back.warnings] == [formats.ConversionNote, formats.ConversionWarning]
-    assert [(w.path, w.message, w.term) for w in back.warnings] == [("/a", "card network", None), ("/b", "lost", "BT-1")]
+    expected = [("/a", "card network", None), ("/b", "lost", "BT-1")]
+    assert [(w.path, w.message, w.term) for w in back.warnings] == expected
 
 
 def test_a_truncated_report_keeps_its_counts_and_verdict():
