@@ -16,7 +16,7 @@ TEST_WORKERS ?= 2
 # Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
 FUZZ_EXAMPLES ?= 2000
 
-.PHONY: help venv run seed services services-stop test test-fast lint bench proto clean phive fuzz
+.PHONY: help venv run seed services services-stop test test-fast lint bench proto clean phive fuzz mutate
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
@@ -26,6 +26,7 @@ help:
 	@echo "make services-stop  stop them"
 	@echo "make lint           ruff + import contracts"
 	@echo "make bench          run the benchmarks in bench/ against the real services"
+	@echo "make mutate         mutation score of the decision-heavy modules (docs/mutation.md)"
 	@echo "make fuzz           fuzz the formats port with mutated corpus documents ($(FUZZ_EXAMPLES) examples per test)"
 
 $(VENV)/.installed: requirements.txt
@@ -77,6 +78,11 @@ test-fast: venv
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
 proto: venv
 	cd migration/contexts && ../../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
+
+# Mutation score of the modules whose decisions matter most, against the service-free tests (docs/mutation.md).
+# MUTATE_ARGS: e.g. --keep 'pagero.routing.rules.*' to run some mutants again.
+mutate: venv
+	$(PY) devtools/mutate.py run $(MUTATE_ARGS)
 
 # Long fuzzing of the formats port; `make test` runs the same file with a small fixed set of examples.
 fuzz: venv
