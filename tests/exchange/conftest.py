@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.test import Client
 
+from pagero.celery import app
+from pagero.documents import pipeline
 from pagero.documents.models import Document
 from pagero.partners import public as partners
 
@@ -114,3 +116,22 @@ def wait_for(document_id, statuses=TERMINAL, timeout: float = 60.0) -> Document:
 
 def timeline(document: Document) -> list[str]:
     return list(document.events.values_list("kind", flat=True))
+
+
+@pytest.fixture
+def eager(settings):
+    """Tasks run inline, as on the embedded default: each submission carries its document to where it ends."""
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    settings.PIPELINE_STEP_MAX_ATTEMPTS = 3
+    settings.DELIVERY_MAX_ATTEMPTS = 3
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The next steps the pipeline queues, in order, instead of running them."""
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: sent.append((step, str(document_id))))
+    return sent

@@ -7,7 +7,6 @@ import dataclasses
 import pytest
 from django.test import Client
 
-from pagero.celery import app
 from pagero.documents import pipeline
 from pagero.documents.models import Document
 from pagero.formats import public as formats
@@ -47,15 +46,6 @@ def swedish_invoice(number: str, **changes) -> bytes:
 def french_buyer(db):
     """The buyer of the Factur-X examples (legal registration id SIREN 0002:987654321)."""
     return make_org("Le Client SA", "le-client", [("0002", "987654321")])
-
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run inline, as on the embedded default."""
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def event(document: Document, kind: str):

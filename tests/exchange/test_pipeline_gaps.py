@@ -13,7 +13,6 @@ import pytest
 from celery.exceptions import Retry
 from django.db import connection
 
-from pagero.celery import app
 from pagero.delivery import public as delivery
 from pagero.documents import pipeline, tasks
 from pagero.documents.models import Document
@@ -24,14 +23,6 @@ from pagero.partners.models import Organisation
 
 from .conftest import timeline
 from .factory import document
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """The next steps the pipeline queues, in order, instead of running them."""
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: sent.append((step, str(document_id))))
-    return sent
 
 
 # -- receive: the Idempotency-Key race ---------------------------------------------------------------------------
@@ -85,17 +76,6 @@ def test_two_concurrent_submissions_with_one_idempotency_key_make_one_document(a
 
 
 # -- verdicts: an ending with the reason, never retried ----------------------------------------------------------
-@pytest.fixture
-def inline(settings):
-    """Tasks run inline, as on the embedded default: each submission carries its document to where it ends."""
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    settings.PIPELINE_STEP_MAX_ATTEMPTS = 3
-    settings.DELIVERY_MAX_ATTEMPTS = 3
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
 def submitted(org, data: bytes) -> Document:
     response = org.post(data)
     assert response.status_code == 202, response.content
@@ -103,7 +83,7 @@ def submitted(org, data: bytes) -> Document:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_document_that_is_detected_but_cannot_be_read_is_rejected_with_the_format_error(inline, acme, nordic):
+def test_a_document_that_is_detected_but_cannot_be_read_is_rejected_with_the_format_error(eager, acme, nordic):
     data = document("ubl", number="INV-UNREADABLE").replace(
         b'<cbc:PayableAmount currencyID="EUR">250.00<', b'<cbc:PayableAmount currencyID="EUR">abc<'
     )
@@ -118,7 +98,7 @@ def test_a_document_that_is_detected_but_cannot_be_read_is_rejected_with_the_for
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_order_is_validated_then_undeliverable_because_only_invoices_are_routed(inline, acme, nordic):
+def test_an_order_is_validated_then_undeliverable_because_only_invoices_are_routed(eager, acme, nordic):
     done = submitted(acme, ORDER)
     assert (done.document_type, done.original_syntax) == ("order", "ubl")
     assert done.validation_report["valid"] is True
@@ -129,7 +109,7 @@ def test_an_order_is_validated_then_undeliverable_because_only_invoices_are_rout
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_conversion_error_fails_the_document_with_its_reason_and_is_not_retried(inline, monkeypatch, acme, nordic):
+def test_a_conversion_error_fails_the_document_with_its_reason_and_is_not_retried(eager, monkeypatch, acme, nordic):
     partners.set_receive_preferences(nordic.id, format="ubl", channel="inbox")
 
     def cannot_convert(data, target, **options):
@@ -156,7 +136,7 @@ def as_sent_by_hand(syntax: str) -> bytes:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("syntax", ["ubl", "cii", "edifact"])
-def test_a_recipient_receiving_as_received_gets_the_original_bytes(inline, acme, nordic, receiver, syntax):
+def test_a_recipient_receiving_as_received_gets_the_original_bytes(eager, acme, nordic, receiver, syntax):
     hook = receiver()
     partners.set_receive_preferences(
         nordic.id, format="original", channel="webhook", webhook_url=hook.url, webhook_secret="k"
@@ -176,7 +156,7 @@ def test_a_recipient_receiving_as_received_gets_the_original_bytes(inline, acme,
 
 # -- delivery: channel, retry budget, backoff --------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
-def test_an_unknown_channel_fails_delivery_at_once_with_the_reason(inline, acme, nordic):
+def test_an_unknown_channel_fails_delivery_at_once_with_the_reason(eager, acme, nordic):
     # Only a value written past set_receive_preferences (an old row, a manual fix) can name an unknown channel.
     Organisation.objects.filter(pk=nordic.id).update(receive_format="ubl", receive_channel="carrier-pigeon")
     done = submitted(acme, document("ubl", number="INV-PIGEON"))
@@ -186,7 +166,7 @@ def test_an_unknown_channel_fails_delivery_at_once_with_the_reason(inline, acme,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_final_delivery_attempt_is_not_retried(inline, acme, nordic, receiver):
+def test_the_final_delivery_attempt_is_not_retried(eager, acme, nordic, receiver):
     hook = receiver(statuses=[503, 503, 503, 200])  # a fourth attempt would be delivered
     partners.set_receive_preferences(
         nordic.id, format="ubl", channel="webhook", webhook_url=hook.url, webhook_secret="k"
@@ -201,7 +181,7 @@ def test_the_final_delivery_attempt_is_not_retried(inline, acme, nordic, receive
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("status", [301, 400, 404, 410])
-def test_a_final_answer_on_the_first_attempt_is_not_retried(inline, acme, nordic, receiver, status):
+def test_a_final_answer_on_the_first_attempt_is_not_retried(eager, acme, nordic, receiver, status):
     hook = receiver(statuses=[status, 200])
     partners.set_receive_preferences(
         nordic.id, format="ubl", channel="webhook", webhook_url=hook.url, webhook_secret="k"

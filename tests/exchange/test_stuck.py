@@ -12,7 +12,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.test import Client
 from django.utils import timezone
 
-from pagero.celery import app
 from pagero.delivery import public as delivery
 from pagero.documents import pipeline, queries
 from pagero.documents.lifecycle import IllegalTransition
@@ -26,17 +25,6 @@ from .conftest import timeline, wait_for
 from .factory import document, invoice
 
 HUGE = Decimal("123456789012345678.99")
-
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run inline, as on the embedded default (the whole pipeline inside the submitting request)."""
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    settings.PIPELINE_STEP_MAX_ATTEMPTS = 3
-    settings.DELIVERY_MAX_ATTEMPTS = 3
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def injected(*args, **kwargs):
@@ -169,13 +157,6 @@ def test_a_seller_name_longer_than_a_page_is_delivered_with_its_pdf(celery_worke
 
 
 # -- the sweeper -------------------------------------------------------------------------------
-@pytest.fixture
-def published(monkeypatch):
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: sent.append((step, str(document_id))))
-    return sent
-
-
 @pytest.mark.django_db
 def test_the_sweeper_backs_off_then_fails_a_document_after_the_limit(acme, published, settings):
     settings.SWEEP_AFTER_SECONDS = 600
