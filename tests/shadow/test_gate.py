@@ -186,3 +186,13 @@ def test_the_gate_can_be_overridden_only_with_a_reason_and_that_is_audited(exper
     assert ContextRouteChange.objects.get().gate_overridden is True
     route("set", "formats", "local", "--actor", "ops:kim")  # going back is never gated
     assert ContextRoute.objects.get(context="formats").mode == "local"
+
+
+def test_limits_passed_to_the_gate_override_the_settings(experiment):
+    observe(experiment, NEEDED)
+    assert gate("formats").allowed
+    assert not gate("formats", min_comparisons=NEEDED + 1).allowed
+    assert not gate("formats", max_upper=0.0001).allowed
+    observe(experiment, 1, "mismatch")
+    assert not gate("formats").allowed
+    assert gate("formats", max_upper=0.5).allowed
