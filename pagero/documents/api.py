@@ -78,8 +78,20 @@ class EventSerializer(serializers.Serializer):
     detail = serializers.JSONField()
 
 
+class AmountField(serializers.DecimalField):
+    """An amount as the document states it: at least two decimals, no trailing zeros of the storage scale."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=30, decimal_places=6, read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        whole, _, fraction = format(value, "f").partition(".")
+        return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     direction = serializers.SerializerMethodField()
+    payable_amount = AmountField()
     status_url = serializers.SerializerMethodField()
 
     class Meta:
