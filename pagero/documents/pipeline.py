@@ -172,6 +172,10 @@ def enqueue(step: str, document_id) -> None:
     transaction.on_commit(publish, robust=True)
 
 
+# What the validate step writes on the document besides its status (the payable amount once it fits the field).
+VALIDATION_FIELDS = ["validation_report", "number", "issue_date", "currency", "national_rules_accepted_by", "dropped"]
+
+
 # -- receive ----------------------------------------------------------------------------------
 def submit(sender_id: int, data: bytes, idempotency_key: str | None = None) -> Submission:
     """Accept a document: keep the original, detect its format, start the pipeline.
@@ -336,16 +340,7 @@ def validate_step(document_id) -> None:
             payable = invoice.totals.payable
             amount_field = Document._meta.get_field("payable_amount")
             if payable is not None and not amount_field.fits(payable):
-                document.save(
-                    update_fields=[
-                        "validation_report",
-                        "number",
-                        "issue_date",
-                        "currency",
-                        "national_rules_accepted_by",
-                        "dropped",
-                    ]
-                )
+                document.save(update_fields=VALIDATION_FIELDS)
                 move(
                     document,
                     Status.REJECTED,
@@ -355,17 +350,7 @@ def validate_step(document_id) -> None:
                 )
                 return
             document.payable_amount = payable
-        document.save(
-            update_fields=[
-                "validation_report",
-                "number",
-                "issue_date",
-                "currency",
-                "payable_amount",
-                "national_rules_accepted_by",
-                "dropped",
-            ]
-        )
+        document.save(update_fields=[*VALIDATION_FIELDS, "payable_amount"])
         move(
             document,
             Status.VALIDATED,
