@@ -284,24 +284,30 @@ class WorkerProcess:
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts; it answers RCPT TO and DATA
+    with the given replies (a 4xx or 5xx reply refuses, and nothing is kept)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rcpt: str = "250 OK", data: str = "250 OK") -> None:
+        import email
+        import socket
+        from email import policy
+
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if rcpt.startswith("250"):
+                    envelope.rcpt_tos.append(address)
+                return rcpt
+
             async def handle_DATA(self, server, session, envelope):
-                import email
-                from email import policy
-
-                message = email.message_from_bytes(envelope.content, policy=policy.default)
-                sink.messages.append((envelope.rcpt_tos, message))
-                return "250 OK"
-
-        import socket
+                if data.startswith("250"):
+                    message = email.message_from_bytes(envelope.content, policy=policy.default)
+                    sink.messages.append((envelope.rcpt_tos, message))
+                return data
 
         with socket.socket() as probe:  # the controller connects to its own port to check it is up: no port 0
             probe.bind(("127.0.0.1", 0))

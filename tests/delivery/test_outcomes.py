@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from pagero.delivery import public as delivery
+from tests.conftest import SmtpSink
 from tests.exchange.conftest import Receiver
 
 # Bytes a re-encoding or a pretty-printer would change: the signature must cover exactly these.
@@ -246,45 +247,13 @@ def test_an_unknown_channel_is_a_final_failure():
     assert result.detail == "unknown channel 'fax'"
 
 
-# -- e-mail: a real SMTP server that answers as scripted -----------------------------------------------------------
-class AnsweringSmtp:
-    """An SMTP server (aiosmtpd) on loopback answering RCPT TO and DATA with the given replies; keeps what it
-    accepted."""
-
-    def __init__(self, rcpt: str = "250 OK", data: str = "250 OK") -> None:
-        from aiosmtpd.controller import Controller
-
-        self.accepted: list[bytes] = []
-        smtp = self
-
-        class Handler:
-            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                if rcpt.startswith("250"):
-                    envelope.rcpt_tos.append(address)
-                return rcpt
-
-            async def handle_DATA(self, server, session, envelope):
-                if data.startswith("250"):
-                    smtp.accepted.append(envelope.content)
-                return data
-
-        # The controller connects to its own port to check that it is up, so it needs a real port number.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
+# -- e-mail: a real SMTP server that answers as scripted (tests/conftest.py SmtpSink) --------------------------------
 @pytest.fixture
 def smtp(settings) -> Iterator:
-    servers: list[AnsweringSmtp] = []
+    servers: list[SmtpSink] = []
 
-    def start(rcpt: str = "250 OK", data: str = "250 OK") -> AnsweringSmtp:
-        servers.append(AnsweringSmtp(rcpt, data))
+    def start(rcpt: str = "250 OK", data: str = "250 OK") -> SmtpSink:
+        servers.append(SmtpSink(rcpt, data))
         use_smtp(settings, servers[-1].port)
         return servers[-1]
 
@@ -307,8 +276,9 @@ def test_an_email_the_server_accepts_is_delivered(smtp):
     result = to_email()
     assert outcome_of(result) == (True, False)
     assert result.detail == "e-mailed to ap@nordic.example"
-    [message] = server.accepted
-    assert b"Subject: Invoice INV-42 from Acme Supplies AB" in message
+    [(recipients, message)] = server.messages
+    assert recipients == ["ap@nordic.example"]
+    assert message["Subject"] == "Invoice INV-42 from Acme Supplies AB"
 
 
 @pytest.mark.parametrize(
@@ -328,7 +298,7 @@ def test_an_smtp_refusal_is_retried_only_when_temporary(smtp, rcpt, data, error,
     assert result.detail.startswith(f"e-mail to ap@nordic.example: {error}: ")
     code = (data if error == "SMTPDataError" else rcpt).split()[0]
     assert code in result.detail
-    assert server.accepted == []
+    assert server.messages == []
 
 
 def test_an_unreachable_smtp_server_is_retryable(settings):
