@@ -21,20 +21,21 @@ SCHEMAS = {
     ("cii", "invoice"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
     ("cii", "credit_note"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
 }
-_lock = threading.Lock()
-_loaded: dict[Path, etree.XMLSchema] = {}
+# One compiled schema per thread: an lxml XMLSchema keeps the errors of its last validation on itself, so two
+# threads validating with the same object read each other's errors.
+_local = threading.local()
 
 
 def schema_for(syntax: str, document_type: str) -> etree.XMLSchema | None:
     path = SCHEMAS.get((syntax, document_type))
     if path is None:
         return None
-    with _lock:
-        if path not in _loaded:
-            # Imports are resolved from the local files next to the schema; no network access.
-            parser = etree.XMLParser(no_network=True, resolve_entities=False)
-            _loaded[path] = etree.XMLSchema(etree.parse(str(path), parser))
-        return _loaded[path]
+    loaded: dict[Path, etree.XMLSchema] = _local.__dict__.setdefault("schemas", {})
+    if path not in loaded:
+        # Imports are resolved from the local files next to the schema; no network access.
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        loaded[path] = etree.XMLSchema(etree.parse(str(path), parser))
+    return loaded[path]
 
 
 def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
@@ -48,6 +49,7 @@ def _schema_findings(root: etree._Element, syntax: str, document_type: str) -> I
     schema = schema_for(syntax, document_type)
     if schema is None or schema.validate(root):
         return iter(())
+    errors = schema.error_log  # a copy, taken now: the findings are made later, as they are consumed
     return (
         Finding(
             rule_id="XSD",
@@ -57,5 +59,5 @@ def _schema_findings(root: etree._Element, syntax: str, document_type: str) -> I
             term=term_in(error.message),
             rule_set="xsd",
         )
-        for error in schema.error_log
+        for error in errors
     )
