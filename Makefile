@@ -77,7 +77,7 @@ test-fast: venv
 
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
 proto: venv
-	cd migration/contexts && ../../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
+	cd strangler && ../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. contexts.proto
 
 # Mutation score of the modules whose decisions matter most, against the service-free tests (docs/mutation.md).
 # MUTATE_ARGS: e.g. --keep 'pagero.routing.rules.*' to run some mutants again.

@@ -40,11 +40,11 @@ def main() -> None:
 
     from django.conf import settings
 
-    from migration.models import BackfillRun, PayloadMigrationState, PhaseChange, RepairEntry
-    from migration.payloads.backfill import BackfillOptions, run_backfill
     from pagero import cassandra_session
     from pagero.documents import public as documents
     from pagero.documents.models import PayloadRecord
+    from payload_migration.models import BackfillRun, PayloadMigrationState, PhaseChange, RepairEntry
+    from payload_migration.payloads.backfill import BackfillOptions, run_backfill
 
     settings.PAYLOAD_STORE = "migration"
     keyspace = documents.create_cassandra_schema()

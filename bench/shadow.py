@@ -31,11 +31,11 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from django.conf import settings
 
-    from migration.contexts import public as contexts
-    from migration.contexts.registry import METHODS
-    from migration.contexts.router import call_remote
     from pagero.celery import worker_command
     from shadow.models import Experiment, Observation
+    from strangler import public as contexts
+    from strangler.registry import METHODS
+    from strangler.router import call_remote
     from tests.exchange.factory import document
 
     settings.CONTEXT_QUEUE_PREFIX = f"{QUEUE}.context."

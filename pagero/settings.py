@@ -103,7 +103,8 @@ INSTALLED_APPS = [
     "pagero.routing",
     "pagero.delivery",
     "pagero.portal",
-    "migration",
+    "payload_migration",
+    "strangler",
     "shadow",
 ]
 
@@ -240,6 +241,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 # Backoff before retry n: base * 2**(n-1), with +-25% jitter, capped at one hour.
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+# Delivery channels: name -> adapter class (pagero/delivery/port.py ChannelAdapter), as EMAIL_BACKEND names a backend.
+DELIVERY_CHANNELS = {
+    "inbox": "pagero.delivery.channels.inbox.InboxChannel",
+    "webhook": "pagero.delivery.channels.webhook.WebhookChannel",
+    "email": "pagero.delivery.channels.email.EmailChannel",
+}
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Documents still in flight after this long are enqueued again by the sweeper (a lost message, a crash).
 SWEEP_AFTER_SECONDS = float(os.environ.get("SWEEP_AFTER_SECONDS", "600"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from .experiments import observe
 from .implementations import REGISTRY
 from .models import Experiment
 from .report import GateVerdict, gate, report
-from .science import observe
 
 __all__ = ["KNOWN_NOISE", "GateVerdict", "ensure_experiment", "gate", "observe", "register_implementation", "report"]
 

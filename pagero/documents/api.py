@@ -1,4 +1,4 @@
-"""REST API v1 for documents and the inbox. Views are thin: they call the pipeline and the selectors."""
+"""REST API v1 for documents and the inbox. Views are thin: they call the pipeline and the queries."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from rest_framework.views import APIView
 from pagero import edge
 from pagero.api_errors import too_large_message
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import DOWNLOAD_FORMATS, ORIGINAL, EventKind
 from pagero.partners import public as partners
 
-from . import pipeline, queries, selectors
+from . import pipeline, queries
 from .lifecycle import Status
 from .models import Document
 
@@ -36,14 +37,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema) -> dict:
         return {"type": "http", "scheme": "bearer", "description": "an organisation API token: `Bearer pgr_...`"}
-
-
-CONTENT_TYPES = {
-    "ubl": "application/xml",
-    "cii": "application/xml",
-    "edifact": "application/edifact",
-    "pdf": "application/pdf",
-}
 
 
 class DocumentTooLargeError(APIException):
@@ -158,7 +151,7 @@ def rejection(document: Document, code: str, message: str) -> Response:
         code,
         message,
         document_id=str(document.id),
-        status="rejected",
+        status=Status.REJECTED,
     )
 
 
@@ -166,7 +159,7 @@ def rejected_at_submission(document: Document) -> dict | None:
     """The error a document was rejected with when it was submitted, if it was (not later, by validation)."""
     if document.status != Status.REJECTED:
         return None
-    event = document.events.filter(kind="rejected").order_by("at").first()
+    event = document.events.filter(kind=EventKind.REJECTED).order_by("at").first()
     found = event.detail.get("error") if event is not None else None
     return found if isinstance(found, dict) and found.get("error") else None
 
@@ -177,7 +170,7 @@ class ApiView(APIView):
 
     def get_document(self, request: Request, document_id) -> Document:
         try:
-            return selectors.visible_to(organisation_of(request)).get(pk=document_id)
+            return queries.visible_to(organisation_of(request)).get(pk=document_id)
         except (Document.DoesNotExist, ValueError, ValidationError):
             raise NotFound("no such document") from None
 
@@ -262,7 +255,7 @@ class DocumentsView(ApiView):
             since_dt = None
         if since and since_dt is None:
             return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
-        queryset = selectors.list_documents(organisation_of(request), direction, state, since_dt)
+        queryset = queries.list_documents(organisation_of(request), direction, state, since_dt)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
@@ -280,13 +273,13 @@ class DocumentDetailView(ApiView):
 class DocumentContentView(ApiView):
     @extend_schema(
         summary="The document's content: the original, a rendition, or a PDF",
-        parameters=[OpenApiParameter("format", str, enum=["original", "ubl", "cii", "edifact", "pdf"])],
+        parameters=[OpenApiParameter("format", str, enum=list(DOWNLOAD_FORMATS))],
         responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, document_id) -> HttpResponse | Response:
-        wanted = request.query_params.get("format", "original")
-        if wanted not in {"original", "ubl", "cii", "edifact", "pdf"}:
-            return error(400, "invalid_parameter", "format must be original, ubl, cii, edifact or pdf")
+        wanted = request.query_params.get("format", ORIGINAL)
+        if wanted not in DOWNLOAD_FORMATS:
+            return error(400, "invalid_parameter", f"format must be one of {', '.join(DOWNLOAD_FORMATS)}")
         try:
             content = queries.document_content(organisation_of(request), document_id, wanted)
         except queries.NoRendition as exc:
@@ -309,7 +302,7 @@ class InboxView(ApiView):
         organisation = organisation_of(request)
         profile = partners.receive_profile(organisation)
         items = []
-        for document in selectors.inbox(organisation)[:200]:
+        for document in queries.inbox(organisation)[:200]:
             body = DocumentSerializer(document, context=self.context(request)).data
             body["content_url"] = request.build_absolute_uri(
                 f"/api/v1/documents/{document.id}/content?format="

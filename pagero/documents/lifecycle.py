@@ -1,4 +1,4 @@
-"""The document lifecycle: statuses and the transitions allowed between them (pure logic, no Django).
+"""The document lifecycle: the transitions allowed between them (pure logic, no Django).
 
 Re-processing and re-delivery are explicit transitions back into the pipeline; history is never
 rewritten, every transition adds an event to the timeline.
@@ -6,21 +6,18 @@ rewritten, every transition adds an event to the timeline.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from pagero.kernel.vocabulary import Status
 
-
-class Status(StrEnum):
-    RECEIVED = "received"
-    VALIDATED = "validated"
-    REJECTED = "rejected"
-    ROUTED = "routed"
-    UNDELIVERABLE = "undeliverable"
-    CONVERTED = "converted"
-    FAILED = "failed"  # a step could not finish: conversion impossible, internal error, time limit, stuck
-    DELIVERED = "delivered"
-    DELIVERY_FAILED = "delivery_failed"
-    ACKNOWLEDGED = "acknowledged"
-
+__all__ = [
+    "IN_FLIGHT",
+    "NEEDS_ATTENTION",
+    "REDELIVER_FROM",
+    "REPROCESS_FROM",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "Status",
+    "check_transition",
+]
 
 S = Status
 # Statuses a pipeline step still has to move on; the sweeper re-enqueues documents stuck in them.

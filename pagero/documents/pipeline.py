@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import logging
 import re
-import time
 import typing
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,18 +23,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from migration.contexts import public as contexts
 from pagero.delivery import public as delivery
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import (
+    BILLING_TYPES,
+    ORIGINAL,
+    ORIGINAL_PAYLOAD,
+    PDF,
+    Channel,
+    EventKind,
+    extension,
+    media_type,
+    rendition_payload,
+)
 from pagero.partners import public as partners
-from shadow import public as shadow
 
 from .lifecycle import IN_FLIGHT, REDELIVER_FROM, REPROCESS_FROM, IllegalTransition, Status, check_transition
 from .models import Document, DocumentEvent
 from .payloads.registry import payload_store
+from .ports import CallContext, formats_port, routing_port
 
 log = logging.getLogger(__name__)
-ORIGINAL = "original"
 # The status each step moves on, and how the timeline names the step in a failure reason.
 STEP_FROM = {
     "validate": Status.RECEIVED,
@@ -46,10 +54,10 @@ STEP_FROM = {
 STEP_FOR = {status: step for step, status in STEP_FROM.items()}
 GERUND = {"validate": "validating", "route": "routing", "convert": "converting", "deliver": "delivering"}
 FAILURE_KIND = {
-    "validate": "validation_failed",
-    "route": "routing_failed",
-    "convert": "conversion_failed",
-    "deliver": "delivery_failed",
+    "validate": EventKind.VALIDATION_FAILED,
+    "route": EventKind.ROUTING_FAILED,
+    "convert": EventKind.CONVERSION_FAILED,
+    "deliver": EventKind.DELIVERY_FAILED,
 }
 MAX_REASON_CHARS = 1000
 # Findings and dropped terms named in a reason; the event's detail lists them all (as bounded by the formats context).
@@ -80,9 +88,6 @@ PEPPOL_RULE_SET = "Peppol BIS Billing 3.0"
 XRECHNUNG_RULE_SET = "XRechnung"
 PEPPOL_NATIONAL = re.compile(r"[A-Z]{2}-[RS]-\d{3}|PEPPOL-COMMON-R0(?:4[1-9]|5\d)")
 
-
-def rendition_kind(fmt: str) -> str:
-    return f"rendition:{fmt}"
 
 
 def national_rule(finding: formats.Finding) -> bool:
@@ -199,12 +204,12 @@ def submit(sender_id: int, data: bytes, idempotency_key: str | None = None) -> S
             document = Document.objects.create(
                 sender_id=sender_id, idempotency_key=idempotency_key or None, sha256=digest, size=len(data)
             )
-            payload_store().put(str(document.id), ORIGINAL, data)
-            record(document, "received", size=len(data), sha256=digest)
+            payload_store().put(str(document.id), ORIGINAL_PAYLOAD, data)
+            record(document, EventKind.RECEIVED, size=len(data), sha256=digest)
             try:
                 detected = formats.detect(data)
             except formats.FormatError as exc:
-                move(document, Status.REJECTED, "rejected", exc.message, error=exc.as_dict())
+                move(document, Status.REJECTED, EventKind.REJECTED, exc.message, error=exc.as_dict())
                 document.validation_report = {"valid": False, **exc.as_dict()}
                 document.save(update_fields=["validation_report"])
                 return Submission(document, True, exc)
@@ -231,6 +236,11 @@ def _replay(existing: Document, digest: str) -> Submission:
 # lock it, check again that the document is still where the step found it, and record the outcome. A lock held
 # during the work would serialise every document behind it: on SQLite a transaction holds the database's only
 # write lock. Two runs of a step may both do the work; only the first records it.
+def _context(document: Document) -> CallContext:
+    """Calls to other contexts are made for the sender (canary routing is sticky per tenant), on the original."""
+    return CallContext(tenant_id=document.sender_id, input_ref=f"{document.id}:{ORIGINAL_PAYLOAD}")
+
+
 def _unlocked(document_id, expected: Status) -> Document | None:
     document = Document.objects.filter(pk=document_id).first()
     return document if document is not None and document.status == expected else None
@@ -251,16 +261,16 @@ class _Validation:
 # choice: for such a document (and only for it) validation looks the recipient up first. Its id is kept on the
 # document (national_rules_accepted_by) and routing checks that the document still goes to that recipient.
 def _validate(document: Document, data: bytes) -> _Validation:
-    routable = document.document_type in {"invoice", "credit_note"}
+    routable = document.document_type in BILLING_TYPES
     try:
-        report = contexts.call("formats.validate", data, tenant_id=document.sender_id).result
+        report = formats_port().validate(data, _context(document))
         national = national_only(report) if routable else []
         invoice = formats.parse(data).invoice if routable and (report.valid or national) else None
     except formats.FormatError as exc:
         return _Validation(error=exc)
     if not national:
         return _Validation(report, invoice=invoice)
-    decision = contexts.call("routing.resolve", data, tenant_id=document.sender_id).result
+    decision = routing_port().resolve(data, _context(document))
     if not decision.found:
         return _Validation(report, invoice=invoice, national=national)
     lenient = partners.receive_profile(decision.organisation_id).lenient_national_rules
@@ -289,7 +299,7 @@ def validate_step(document_id) -> None:
     found = _unlocked(document_id, Status.RECEIVED)
     if found is None:
         return
-    outcome = _validate(found, payload_store().get(str(found.id), ORIGINAL))
+    outcome = _validate(found, payload_store().get(str(found.id), ORIGINAL_PAYLOAD))
     with transaction.atomic():
         document = locked(document_id)
         if document.status != Status.RECEIVED:
@@ -301,7 +311,7 @@ def validate_step(document_id) -> None:
             exc = outcome.error
             document.validation_report = {"valid": False, **exc.as_dict()}
             document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
-            move(document, Status.REJECTED, "rejected", exc.message)
+            move(document, Status.REJECTED, EventKind.REJECTED, exc.message)
             return
         report = outcome.report
         document.validation_report = report.as_dict()
@@ -313,7 +323,7 @@ def validate_step(document_id) -> None:
             move(
                 document,
                 Status.REJECTED,
-                "rejected",
+                EventKind.REJECTED,
                 _bounded(f"{report.fatal_count} fatal finding(s){first}" + _national_rejection(outcome)),
                 fatal=report.fatal_count,
                 rule_sets=report.rule_sets,
@@ -323,7 +333,7 @@ def validate_step(document_id) -> None:
             document.national_rules_accepted_by = outcome.recipient_id
             record(
                 document,
-                "national_rules_accepted",
+                EventKind.NATIONAL_RULES_ACCEPTED,
                 reason=_bounded(
                     f"{len(outcome.national)} finding(s) of national rules accepted by the recipient "
                     f"{outcome.recipient_name} (lenient national rules): "
@@ -344,7 +354,7 @@ def validate_step(document_id) -> None:
                 move(
                     document,
                     Status.REJECTED,
-                    "rejected",
+                    EventKind.REJECTED,
                     f"the payable amount {payable} has more than "
                     f"{amount_field.max_digits - amount_field.decimal_places} digits before the decimal point",
                 )
@@ -354,7 +364,7 @@ def validate_step(document_id) -> None:
         move(
             document,
             Status.VALIDATED,
-            "validated",
+            EventKind.VALIDATED,
             rule_sets=report.rule_sets,
             warnings=report.warning_count,
             **({"national_findings": len(outcome.national)} if accepted else {}),
@@ -368,8 +378,8 @@ def route_step(document_id) -> None:
         return
     decision = None
     if found.document_type in {"invoice", "credit_note"}:
-        original = payload_store().get(str(found.id), ORIGINAL)
-        decision = contexts.call("routing.resolve", original, tenant_id=found.sender_id).result
+        original = payload_store().get(str(found.id), ORIGINAL_PAYLOAD)
+        decision = routing_port().resolve(original, _context(found))
     with transaction.atomic():
         document = locked(document_id)
         if document.status != Status.VALIDATED:
@@ -378,12 +388,12 @@ def route_step(document_id) -> None:
             move(
                 document,
                 Status.UNDELIVERABLE,
-                "undeliverable",
+                EventKind.UNDELIVERABLE,
                 f"routing of {document.document_type} documents is not supported yet",
             )
             return
         if not decision.found:
-            move(document, Status.UNDELIVERABLE, "undeliverable", decision.reason, tried=decision.tried)
+            move(document, Status.UNDELIVERABLE, EventKind.UNDELIVERABLE, decision.reason, tried=decision.tried)
             return
         profile = partners.receive_profile(decision.organisation_id)
         accepted_by = document.national_rules_accepted_by
@@ -393,19 +403,19 @@ def route_step(document_id) -> None:
             move(
                 document,
                 Status.FAILED,
-                "routing_failed",
+                EventKind.ROUTING_FAILED,
                 f"the document fails national rules, accepted by the lenient settings of the recipient found at "
                 f"validation; {decision.organisation_name} does not accept them now: re-process it",
             )
             return
         document.recipient_id = decision.organisation_id
-        document.target_format = profile.format if profile.format != "original" else document.original_syntax
+        document.target_format = profile.format if profile.format != ORIGINAL else document.original_syntax
         document.channel = profile.channel
         document.save(update_fields=["recipient_id", "target_format", "channel"])
         move(
             document,
             Status.ROUTED,
-            "routed",
+            EventKind.ROUTED,
             recipient=decision.organisation_name,
             matched=decision.matched,
             format=document.target_format,
@@ -420,8 +430,6 @@ class _Conversion:
     warnings: list[formats.ConversionWarning] = field(default_factory=list)  # what the target could not carry
     pdf: bytes | None = None
     error: formats.FormatError | None = None
-    control_output: bytes = b""  # the conversion as formats.convert gave it (shadow traffic compares it)
-    control_ms: float | None = None  # set when a conversion ran
     refused: bool = False  # the recipient's policy is strict and the conversion is lossy
     attached: bool = False  # the original rides along as an additional supporting document (BG-24)
     not_attached: str = ""  # why a lossy conversion goes out without the original
@@ -452,7 +460,7 @@ def attach_original(
 
 def _with_original(document: Document, original: bytes, converted: bytes) -> tuple[bytes, str]:
     """The conversion with the original attached, or the conversion unchanged and the reason it is not attached."""
-    mime = delivery.content_type(document.original_syntax)
+    mime = media_type(document.original_syntax)
     if mime not in ATTACHMENT_MIME_CODES:
         return converted, (
             f"the original ({document.original_syntax}, {mime}) is not attached: EN 16931 allows an attached "
@@ -466,7 +474,7 @@ def _with_original(document: Document, original: bytes, converted: bytes) -> tup
             f"{settings.MAX_DOCUMENT_BYTES} bytes"
         )
     invoice = formats.parse(original).invoice
-    filename = f"{document.number or document.id}-original.{delivery.extension(document.original_syntax)}"
+    filename = f"{document.number or document.id}-original.{extension(document.original_syntax)}"
     data, _ = formats.write(
         attach_original(invoice, original, document.original_syntax, mime, filename), document.target_format
     )
@@ -490,17 +498,13 @@ def _convert(document: Document, original: bytes) -> _Conversion:
     try:
         if document.target_format == document.original_syntax:
             # Passed on as received: nothing is lost and validation has checked these very bytes.
-            converted, warnings, control_ms = original, [], None
+            converted, warnings = original, []
         else:
-            started = time.perf_counter()
-            conversion = contexts.call(
-                "formats.convert", original, document.target_format, tenant_id=document.sender_id
-            ).result
+            conversion = formats_port().convert(original, document.target_format, _context(document))
             # A note (a source element no syntax holds) loses nothing a recipient could read: not a loss.
             converted = conversion.data
             warnings = [w for w in conversion.warnings if not isinstance(w, formats.ConversionNote)]
-            control_ms = (time.perf_counter() - started) * 1000
-        ran = {"control_output": converted, "control_ms": control_ms, "warnings": warnings}
+        ran = {"warnings": warnings}
         rendition, not_attached = converted, ""
         if warnings:
             policy = partners.receive_profile(document.recipient_id).conversion_policy(document.target_format)
@@ -511,7 +515,7 @@ def _convert(document: Document, original: bytes) -> _Conversion:
             invalid = _rendition_check(document, rendition)
             if invalid is not None:
                 return _Conversion(invalid=invalid, **ran)
-        pdf = render_pdf_for(original) if document.channel == "email" else None
+        pdf = render_pdf_for(original) if document.channel == Channel.EMAIL else None
     except formats.FormatError as exc:
         return _Conversion(error=exc)
     return _Conversion(
@@ -524,7 +528,7 @@ def convert_step(document_id) -> None:
     if found is None:
         return
     store = payload_store()
-    original = store.get(str(found.id), ORIGINAL)
+    original = store.get(str(found.id), ORIGINAL_PAYLOAD)
     outcome = _convert(found, original)
     with transaction.atomic():
         document = locked(document_id)
@@ -536,19 +540,8 @@ def convert_step(document_id) -> None:
         ):
             return
         if outcome.error is not None:
-            move(document, Status.FAILED, "conversion_failed", outcome.error.message)
+            move(document, Status.FAILED, EventKind.CONVERSION_FAILED, outcome.error.message)
             return
-        if outcome.control_ms is not None:
-            # Shadow traffic: a candidate implementation converts the same input later, off this path.
-            shadow.observe(
-                "formats.convert",
-                tenant_id=document.recipient_id,
-                input_ref=f"{document.id}:original",
-                payload=original,
-                params={"target": document.target_format},
-                control_output=outcome.control_output,
-                control_ms=outcome.control_ms,
-            )
         target = document.target_format.upper()
         dropped = dropped_terms(outcome.warnings)
         document.dropped = dropped
@@ -557,7 +550,7 @@ def convert_step(document_id) -> None:
             move(
                 document,
                 Status.FAILED,
-                "conversion_failed",
+                EventKind.CONVERSION_FAILED,
                 _bounded(
                     f"the recipient takes conversions to {target} only when they carry everything (strict), and "
                     f"{target} cannot hold {len(outcome.warnings)} part(s) of this document: "
@@ -573,7 +566,7 @@ def convert_step(document_id) -> None:
             move(
                 document,
                 Status.FAILED,
-                "conversion_failed",
+                EventKind.CONVERSION_FAILED,
                 _bounded(
                     f"the {target} rendition fails its checks and is not delivered: "
                     f"{outcome.invalid.fatal_count} fatal finding(s): "
@@ -584,24 +577,24 @@ def convert_step(document_id) -> None:
                 findings=[finding_summary(f) for f in fatal[:MAX_LISTED]],
             )
             return
-        store.put(str(document.id), rendition_kind(document.target_format), outcome.rendition)
+        store.put(str(document.id), rendition_payload(document.target_format), outcome.rendition)
         if outcome.pdf is not None:
-            store.put(str(document.id), rendition_kind("pdf"), outcome.pdf)
+            store.put(str(document.id), rendition_payload(PDF), outcome.pdf)
         move(
             document,
             Status.CONVERTED,
-            "converted",
+            EventKind.CONVERTED,
             format=document.target_format,
             warnings=[str(w) for w in outcome.warnings[:MAX_LISTED]],
             lossless=not outcome.warnings,
             **({"dropped": dropped} if dropped else {}),
         )
         if outcome.attached:
-            record(document, "original_attached", reference=ORIGINAL_REFERENCE, syntax=document.original_syntax)
+            record(document, EventKind.ORIGINAL_ATTACHED, reference=ORIGINAL_REFERENCE, syntax=document.original_syntax)
         elif outcome.not_attached:
             record(
                 document,
-                "original_not_attached",
+                EventKind.ORIGINAL_NOT_ATTACHED,
                 reason=outcome.not_attached,
             )
         enqueue("deliver", document.id)
@@ -622,13 +615,13 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
         profile = partners.receive_profile(document.recipient_id)
         store = payload_store()
         sender = partners.get_organisation(document.sender_id)
-        pdf = store.get(str(document.id), rendition_kind("pdf")) if document.channel == "email" else None
+        pdf = store.get(str(document.id), rendition_payload(PDF)) if document.channel == Channel.EMAIL else None
         parcel = delivery.Parcel(
             str(document.id),
             document.number,
             sender.name,
             document.target_format,
-            store.get(str(document.id), rendition_kind(document.target_format)),
+            store.get(str(document.id), rendition_payload(document.target_format)),
             pdf,
         )
         outcome = delivery.deliver(
@@ -643,17 +636,17 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
             move(
                 document,
                 Status.DELIVERED,
-                "delivered",
+                EventKind.DELIVERED,
                 channel=document.channel,
                 attempt=attempt,
                 detail=outcome.detail,
             )
             return
         if outcome.retryable and not final:
-            record(document, "delivery_attempt_failed", attempt=attempt, reason=outcome.detail)
+            record(document, EventKind.DELIVERY_ATTEMPT_FAILED, attempt=attempt, reason=outcome.detail)
             document.save(update_fields=["updated_at"])
         else:
-            move(document, Status.DELIVERY_FAILED, "delivery_failed", outcome.detail, attempt=attempt)
+            move(document, Status.DELIVERY_FAILED, EventKind.DELIVERY_FAILED, outcome.detail, attempt=attempt)
             return
     raise RetryDelivery(outcome.detail)
 
@@ -700,7 +693,7 @@ def note_retry(document_id, step: str, attempt: int, reason: str, delay_seconds:
                 return
             record(
                 document,
-                "step_retry_scheduled",
+                EventKind.STEP_RETRY_SCHEDULED,
                 step=step,
                 attempt=attempt,
                 reason=_bounded(reason),
@@ -729,12 +722,12 @@ def reprocess(document_id, actor: str) -> Document:
     Allowed from every failure (rejected, undeliverable, failed, delivery failed) and from every status the
     pipeline has not finished (a document stuck in received, validated, routed or converted).
     """
-    return _restart(document_id, REPROCESS_FROM, Status.RECEIVED, "reprocessing_requested", "validate", actor)
+    return _restart(document_id, REPROCESS_FROM, Status.RECEIVED, EventKind.REPROCESSING_REQUESTED, "validate", actor)
 
 
 def redeliver(document_id, actor: str) -> Document:
     """Deliver a converted document again: stuck before delivery, after a failed delivery, or on request."""
-    return _restart(document_id, REDELIVER_FROM, Status.CONVERTED, "redelivery_requested", "deliver", actor)
+    return _restart(document_id, REDELIVER_FROM, Status.CONVERTED, EventKind.REDELIVERY_REQUESTED, "deliver", actor)
 
 
 def acknowledge(document_id, recipient_id: int) -> Document:
@@ -743,7 +736,7 @@ def acknowledge(document_id, recipient_id: int) -> Document:
         if document.recipient_id != recipient_id:
             raise Document.DoesNotExist
         if document.status != Status.ACKNOWLEDGED:
-            move(document, Status.ACKNOWLEDGED, "acknowledged")
+            move(document, Status.ACKNOWLEDGED, EventKind.ACKNOWLEDGED)
     return document
 
 
@@ -797,12 +790,19 @@ def _sweep_one(document_id, limit, now) -> bool:
         step = STEP_FOR[status]
         if document.sweep_count >= settings.SWEEP_MAX_REQUEUES:
             target = Status.DELIVERY_FAILED if step == "deliver" else Status.FAILED
-            move(document, target, "stuck", f"stuck in {status} after {document.sweep_count} re-queues")
+            move(document, target, EventKind.STUCK, f"stuck in {status} after {document.sweep_count} re-queues")
             return False
         document.sweep_count += 1
         document.next_sweep_at = now + timedelta(seconds=sweep_delay_seconds(document.sweep_count))
         # updated_at is left alone: it says since when the document has not moved.
         document.save(update_fields=["sweep_count", "next_sweep_at"])
-        record(document, "requeued", step=step, requeue=document.sweep_count)
+        record(document, EventKind.REQUEUED, step=step, requeue=document.sweep_count)
         enqueue(step, document.id)
     return True
+
+
+def submit_document(organisation_id: int, data: bytes) -> tuple[str, str, str]:
+    """Submit from the portal: (document id, status, reason)."""
+    submission = submit(organisation_id, data)
+    document = submission.document
+    return str(document.id), document.status, document.status_reason

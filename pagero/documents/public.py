@@ -1,4 +1,7 @@
-"""The documents context's port: the only module other contexts import.
+"""The documents context's facade: the only module other contexts import.
+
+The pipeline reaches the formats and routing contexts through ports (ports.py): the local adapters by default,
+or what another app installs at startup (the strangler's routed adapters, the shadow layer's observer).
 
 Payloads (originals and renditions) are kept through `payload_store()`, whose adapter is chosen by
 the PAYLOAD_STORE setting: `database` (a table in the relational database), `cassandra`, or
@@ -25,6 +28,18 @@ from .payloads.registry import (
     payload_store,
     register_payload_store,
 )
+from .pipeline import submit_document
+from .ports import (
+    LOCAL_FORMATS,
+    LOCAL_ROUTING,
+    CallContext,
+    FormatsPort,
+    RoutingPort,
+    formats_port,
+    install_formats_port,
+    install_routing_port,
+    routing_port,
+)
 from .queries import (
     Content,
     DocumentDetail,
@@ -37,14 +52,17 @@ from .queries import (
     document_page,
     needing_attention,
     status_counts,
-    submit_document,
 )
 
 __all__ = [
+    "LOCAL_FORMATS",
+    "LOCAL_ROUTING",
+    "CallContext",
     "Content",
     "DocumentDetail",
     "DocumentPage",
     "DocumentSummary",
+    "FormatsPort",
     "NoRendition",
     "PayloadCorrupted",
     "PayloadError",
@@ -52,6 +70,7 @@ __all__ = [
     "PayloadRef",
     "PayloadStore",
     "PayloadStoreUnavailable",
+    "RoutingPort",
     "StoredPayload",
     "TimelineEvent",
     "cassandra_payload_store",
@@ -60,9 +79,13 @@ __all__ = [
     "document_content",
     "document_detail",
     "document_page",
+    "formats_port",
+    "install_formats_port",
+    "install_routing_port",
     "needing_attention",
     "payload_store",
     "register_payload_store",
+    "routing_port",
     "sha256_hex",
     "status_counts",
     "submit_document",

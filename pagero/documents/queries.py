@@ -1,4 +1,5 @@
-"""Reads (and the portal's submit) returning plain dataclasses; re-exported by public.py, used by the API too."""
+"""The documents context's reads, always scoped to one organisation (tenant isolation): query sets for the API
+and plain dataclasses for the other contexts (re-exported by public.py). Writes are in pipeline.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,23 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Q
+from django.db.models import Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from . import pipeline, selectors
+from pagero.kernel.vocabulary import (
+    ORIGINAL,
+    ORIGINAL_PAYLOAD,
+    PDF,
+    Channel,
+    Status,
+    Syntax,
+    extension,
+    media_type,
+    rendition_payload,
+)
+
+from . import pipeline
 from .lifecycle import NEEDS_ATTENTION
 from .models import Document
 from .payloads.registry import payload_store
@@ -25,6 +38,32 @@ SORTABLE = {
     "amount": "payable_amount",
     "issued": "issue_date",
 }
+
+
+def visible_to(organisation_id: int) -> QuerySet[Document]:
+    """What an organisation may see: the documents it sent or received. Anything else does not exist for it."""
+    return Document.objects.filter(Q(sender_id=organisation_id) | Q(recipient_id=organisation_id))
+
+
+def list_documents(
+    organisation_id: int, direction: str | None = None, status: str | None = None, since: datetime | None = None
+) -> QuerySet[Document]:
+    if direction == "sent":
+        queryset = Document.objects.filter(sender_id=organisation_id)
+    elif direction == "received":
+        queryset = Document.objects.filter(recipient_id=organisation_id)
+    else:
+        queryset = visible_to(organisation_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    if since:
+        queryset = queryset.filter(created_at__gte=since)
+    return queryset.order_by("-created_at")
+
+
+def inbox(organisation_id: int) -> QuerySet[Document]:
+    delivered = Document.objects.filter(recipient_id=organisation_id, channel=Channel.INBOX, status=Status.DELIVERED)
+    return delivered.order_by("created_at")
 
 
 @dataclass(frozen=True)
@@ -105,7 +144,7 @@ def document_page(
     page: int = 1,
     per_page: int = 25,
 ) -> DocumentPage:
-    queryset = selectors.list_documents(organisation_id, direction, status)
+    queryset = list_documents(organisation_id, direction, status)
     if partner_id:
         queryset = (
             queryset.filter(recipient_id=partner_id) if direction == "sent" else queryset.filter(sender_id=partner_id)
@@ -136,12 +175,12 @@ def document_page(
 
 def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
     try:
-        document = selectors.visible_to(organisation_id).get(pk=document_id)
+        document = visible_to(organisation_id).get(pk=document_id)
     except (Document.DoesNotExist, ValueError, ValidationError):  # unknown, or not a UUID
         return None
     events = [TimelineEvent(e.kind, e.status, e.at, e.detail) for e in document.events.all()]
     store = payload_store()
-    renditions = [fmt for fmt in ("ubl", "cii", "edifact") if store.exists(str(document.id), f"rendition:{fmt}")]
+    renditions = [fmt for fmt in Syntax if store.exists(str(document.id), rendition_payload(fmt))]
     return DocumentDetail(
         _summary(document, organisation_id), events, document.validation_report, renditions, list(document.dropped)
     )
@@ -165,27 +204,26 @@ def document_content(organisation_id: int, document_id, fmt: str) -> Content | N
     `rendition:pdf` payload. Raises NoRendition for a rejected document's renditions, FormatError when a
     conversion is impossible.
     """
-    from pagero.delivery import public as delivery
     from pagero.formats import public as formats
 
-    document = selectors.visible_to(organisation_id).filter(pk=document_id).first()
+    document = visible_to(organisation_id).filter(pk=document_id).first()
     if document is None:
         return None
     store = payload_store()
     name = document.number or str(document.id)
-    original = store.get(str(document.id), pipeline.ORIGINAL)
-    if fmt == "original":
+    original = store.get(str(document.id), ORIGINAL_PAYLOAD)
+    if fmt == ORIGINAL:
         syntax = document.original_syntax
-        return Content(original, delivery.content_type(syntax), f"{name}.{delivery.extension(syntax)}")
-    if document.status == "rejected":
+        return Content(original, media_type(syntax), f"{name}.{extension(syntax)}")
+    if document.status == Status.REJECTED:
         raise NoRendition("a rejected document has no renditions; fetch the original")
-    if fmt == "pdf":
+    if fmt == PDF:
         data = _pdf_rendition(document, original)
-    elif store.exists(str(document.id), pipeline.rendition_kind(fmt)):
-        data = store.get(str(document.id), pipeline.rendition_kind(fmt))
+    elif store.exists(str(document.id), rendition_payload(fmt)):
+        data = store.get(str(document.id), rendition_payload(fmt))
     else:
         data = formats.convert(original, fmt).data
-    return Content(data, delivery.content_type(fmt), f"{name}.{delivery.extension(fmt)}")
+    return Content(data, media_type(fmt), f"{name}.{extension(fmt)}")
 
 
 def _pdf_rendition(document: Document, original: bytes) -> bytes:
@@ -197,7 +235,7 @@ def _pdf_rendition(document: Document, original: bytes) -> bytes:
     embedded default two first downloads at the same moment may both render; the second write replaces the first.
     """
     store = payload_store()
-    key, kind = str(document.id), pipeline.rendition_kind("pdf")
+    key, kind = str(document.id), rendition_payload(PDF)
     if store.exists(key, kind):
         return store.get(key, kind)
     if not connection.features.has_select_for_update:
@@ -224,12 +262,5 @@ def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, i
 
 
 def needing_attention(organisation_id: int, limit: int = 10) -> list[DocumentSummary]:
-    queryset = selectors.visible_to(organisation_id).filter(status__in=[s.value for s in NEEDS_ATTENTION])
+    queryset = visible_to(organisation_id).filter(status__in=[s.value for s in NEEDS_ATTENTION])
     return [_summary(d, organisation_id) for d in queryset.order_by("-updated_at")[:limit]]
-
-
-def submit_document(organisation_id: int, data: bytes) -> tuple[str, str, str]:
-    """Submit from the portal: (document id, status, reason)."""
-    submission = pipeline.submit(organisation_id, data)
-    document = submission.document
-    return str(document.id), document.status, document.status_reason

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pagero.delivery import public as delivery
 
-from . import public
+from . import services as public
 from .models import ApiToken, Membership, Organisation, ParticipantIdentifier
 
 

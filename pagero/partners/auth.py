@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rest_framework import authentication, exceptions, permissions
 
-from . import public
+from . import services as public
 
 
 @dataclass(frozen=True)

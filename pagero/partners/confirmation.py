@@ -33,7 +33,7 @@ def confirmation_url(claim: ParticipantIdentifier) -> str:
 def claim_id_from_token(token: str) -> int:
     """The claim a token confirms; InvalidConfirmation when it is malformed, tampered with, expired, or its
     address is no longer the claim's."""
-    from .public import InvalidConfirmation
+    from .services import InvalidConfirmation
 
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidConfirmation("this confirmation link is not valid")

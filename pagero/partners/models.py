@@ -7,17 +7,19 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from pagero.kernel.vocabulary import CHANNEL_LABELS, ORIGINAL, RECEIVE_FORMAT_LABELS, Channel
+
 
 class Organisation(models.Model):
-    FORMATS = [("original", "as received"), ("ubl", "UBL 2.1"), ("cii", "UN/CEFACT CII"), ("edifact", "EDIFACT")]
-    CHANNELS = [("inbox", "API inbox"), ("webhook", "signed webhook"), ("email", "e-mail with PDF")]
+    FORMATS = list(RECEIVE_FORMAT_LABELS.items())
+    CHANNELS = list(CHANNEL_LABELS.items())
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Receive preferences: the format documents are converted to, and the channel they arrive by.
-    receive_format = models.CharField(max_length=16, choices=FORMATS, default="original")
-    receive_channel = models.CharField(max_length=16, choices=CHANNELS, default="inbox")
+    receive_format = models.CharField(max_length=16, choices=FORMATS, default=ORIGINAL)
+    receive_channel = models.CharField(max_length=16, choices=CHANNELS, default=Channel.INBOX)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=128, blank=True)
     delivery_email = models.EmailField(blank=True)

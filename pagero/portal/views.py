@@ -20,21 +20,18 @@ from pagero import edge
 from pagero.delivery import public as delivery
 from pagero.documents import public as documents
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import (
+    BILLING_TYPES,
+    CHANNEL_LABELS,
+    DOWNLOAD_FORMATS,
+    ORIGINAL,
+    RECEIVE_FORMAT_LABELS,
+    SYNTAX_LABELS,
+    Status,
+)
 from pagero.partners import public as partners
 
-STATUSES = [
-    "received",
-    "validated",
-    "routed",
-    "converted",
-    "delivered",
-    "acknowledged",
-    "rejected",
-    "undeliverable",
-    "failed",
-    "delivery_failed",
-]
-ATTENTION = {"rejected", "undeliverable", "failed", "delivery_failed"}
+STATUSES = list(Status)
 
 
 def member_view(view):
@@ -133,9 +130,9 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
     if detail is None:
         raise Http404("no such document")
     invoice = None
-    if detail.summary.document_type in {"invoice", "credit_note"} and detail.summary.status != "rejected":
+    if detail.summary.document_type in BILLING_TYPES and detail.summary.status != Status.REJECTED:
         try:
-            original = documents.document_content(request.organisation.id, document_id, "original")
+            original = documents.document_content(request.organisation.id, document_id, ORIGINAL)
             invoice = formats.parse(original.data).invoice if original is not None else None
         except (formats.FormatError, documents.PayloadError):
             invoice = None  # the page still shows the status and timeline; the download says what is missing
@@ -173,7 +170,7 @@ def document_status(request: HttpRequest, document_id) -> JsonResponse:
 
 @member_view
 def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
-    if fmt not in {"original", "ubl", "cii", "edifact", "pdf"}:
+    if fmt not in DOWNLOAD_FORMATS:
         raise Http404("unknown format")
     try:
         content = documents.document_content(request.organisation.id, document_id, fmt)
@@ -283,13 +280,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "identifiers": partners.list_identifiers(org.id),
             "new_token": new_token,
             "new_secret": new_secret,
-            "formats": [
-                ("original", _("as received")),
-                ("ubl", "UBL 2.1"),
-                ("cii", "UN/CEFACT CII"),
-                ("edifact", "EDIFACT"),
-            ],
-            "channels": [("inbox", _("API inbox")), ("webhook", _("signed webhook")), ("email", _("e-mail with PDF"))],
+            "formats": [(fmt, _(label)) for fmt, label in RECEIVE_FORMAT_LABELS.items()],
+            "channels": [(channel, _(label)) for channel, label in CHANNEL_LABELS.items()],
             "policies": _policy_rows(partners.receive_profile(org.id)),
             "policy_choices": [
                 (
@@ -302,7 +294,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-FORMAT_LABELS = {"ubl": "UBL 2.1", "cii": "UN/CEFACT CII", "edifact": "EDIFACT"}
+FORMAT_LABELS = SYNTAX_LABELS
 
 
 def _policy_rows(profile: partners.ReceiveProfile) -> list[tuple[str, str, str]]:

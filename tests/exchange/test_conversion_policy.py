@@ -10,6 +10,7 @@ from django.test import Client
 from pagero.documents import pipeline
 from pagero.documents.models import Document
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import rendition_payload
 from pagero.partners import public as partners
 from tests.formats.corpus import CORPUS, needs_corpus
 
@@ -122,7 +123,7 @@ def test_a_strict_recipient_refuses_a_lossy_conversion_and_the_sender_is_told(
     assert "strict" in done.status_reason and "cannot hold 18 part(s)" in done.status_reason
     assert "ram:BuyerTradeParty/ram:GlobalID[2]" in str(event(done, "conversion_failed").detail["dropped"])
     assert hook.requests == []
-    assert not pipeline.payload_store().exists(document_id, pipeline.rendition_kind("ubl"))
+    assert not pipeline.payload_store().exists(document_id, rendition_payload("ubl"))
     sent = acme.get(f"/api/v1/documents/{document_id}").json()
     assert sent["status"] == "failed" and len(sent["dropped"]) == 18
 
@@ -146,7 +147,7 @@ def test_a_document_below_en16931_is_refused_naming_its_profile_and_never_delive
     assert "Factur-X MINIMUM" in done.status_reason and "below EN 16931" in done.status_reason
     assert event(done, "conversion_failed")
     assert hook.requests == []
-    assert not pipeline.payload_store().exists(str(done.id), pipeline.rendition_kind("ubl"))
+    assert not pipeline.payload_store().exists(str(done.id), rendition_payload("ubl"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,7 +170,7 @@ def test_a_rendition_that_fails_its_checks_is_never_delivered(eager, monkeypatch
     assert done.status_reason.startswith("the UBL rendition fails its checks and is not delivered")
     failure = event(done, "conversion_failed").detail
     assert failure["format"] == "ubl" and "XSD" in {f["rule_id"] for f in failure["findings"]}
-    assert not pipeline.payload_store().exists(str(done.id), pipeline.rendition_kind("ubl"))
+    assert not pipeline.payload_store().exists(str(done.id), rendition_payload("ubl"))
 
 
 # -- 2. lenient national rules --------------------------------------------------------------------

@@ -13,11 +13,11 @@ import pytest
 from celery.exceptions import Retry
 from django.db import connection
 
-from pagero.delivery import public as delivery
 from pagero.documents import pipeline, tasks
 from pagero.documents.models import Document
 from pagero.documents.public import PayloadNotFound
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import ORIGINAL_PAYLOAD, media_type, rendition_payload
 from pagero.partners import public as partners
 from pagero.partners.models import Organisation
 
@@ -72,7 +72,7 @@ def test_two_concurrent_submissions_with_one_idempotency_key_make_one_document(a
     assert Document.objects.filter(sender_id=acme.id).count() == 1
     assert list(kept.events.values_list("kind", flat=True)) == ["received"]
     assert published == [("validate", str(kept.id))]  # one pipeline, started by the winner
-    assert pipeline.payload_store().get(str(kept.id), pipeline.ORIGINAL) == data
+    assert pipeline.payload_store().get(str(kept.id), ORIGINAL_PAYLOAD) == data
 
 
 # -- verdicts: an ending with the reason, never retried ----------------------------------------------------------
@@ -121,7 +121,7 @@ def test_a_conversion_error_fails_the_document_with_its_reason_and_is_not_retrie
     assert done.status_reason == "BT-24 cannot be written in the target syntax"
     assert timeline(done) == ["received", "validated", "routed", "conversion_failed"]
     with pytest.raises(PayloadNotFound):  # nothing to deliver was kept
-        pipeline.payload_store().get(str(done.id), pipeline.rendition_kind("ubl"))
+        pipeline.payload_store().get(str(done.id), rendition_payload("ubl"))
 
 
 # -- the "original" receive format -------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def test_a_recipient_receiving_as_received_gets_the_original_bytes(eager, acme, 
     assert done.status == "delivered", done.status_reason
     assert done.target_format == syntax
     assert [r["body"] for r in hook.requests] == [data]  # byte for byte, comment and blanks included
-    assert hook.requests[0]["headers"]["Content-Type"] == delivery.content_type(syntax)
+    assert hook.requests[0]["headers"]["Content-Type"] == media_type(syntax)
     converted = done.events.get(kind="converted").detail
     assert converted["format"] == syntax and converted["lossless"] is True
     content = nordic.get(f"/api/v1/documents/{done.id}/content", format=syntax)

@@ -18,6 +18,7 @@ from pagero.documents.lifecycle import IllegalTransition
 from pagero.documents.models import Document
 from pagero.formats import conversion
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import ORIGINAL_PAYLOAD
 from pagero.partners import public as partners
 from pagero.routing import public as routing
 
@@ -51,7 +52,7 @@ def stuck(org_id: int, status: str, age: timedelta = timedelta(hours=1), **field
         status=status,
         **fields,
     )
-    pipeline.payload_store().put(str(submitted.id), pipeline.ORIGINAL, data)
+    pipeline.payload_store().put(str(submitted.id), ORIGINAL_PAYLOAD, data)
     Document.objects.filter(pk=submitted.pk).update(updated_at=timezone.now() - age)
     return Document.objects.get(pk=submitted.pk)
 

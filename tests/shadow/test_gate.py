@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from migration.contexts import public as contexts
-from migration.models import ContextRoute, ContextRouteChange
 from shadow.models import Experiment, Observation
 from shadow.public import gate
+from strangler import public as contexts
+from strangler.models import ContextRoute, ContextRouteChange
 
 pytestmark = [pytest.mark.django_db]
 

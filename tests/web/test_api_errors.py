@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from pagero.documents import selectors
+from pagero.documents import queries
 from pagero.partners import public as partners
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_an_unexpected_failure_in_the_api_is_json_500(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(selectors, "list_documents", broken)
+    monkeypatch.setattr(queries, "list_documents", broken)
     response = api_client().get("/api/v1/documents")
     assert response.status_code == 500 and response["Content-Type"].startswith("application/json")
     assert response.json()["error"] == "server_error"

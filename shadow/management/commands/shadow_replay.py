@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
 from pagero.documents import public as documents
+from shadow.experiments import compare
 from shadow.implementations import REGISTRY
 from shadow.models import Experiment, Observation
-from shadow.science import compare
 
 
 class Command(BaseCommand):

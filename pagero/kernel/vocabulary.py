@@ -1,0 +1,120 @@
+"""The words every context shares, defined once: statuses, syntaxes, document types, channels, event kinds,
+payload and download names. Pure Python: the domain packages and the Django apps both import it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for translation (Django's makemessages finds it by this name) without importing Django."""
+    return message
+
+
+class Status(StrEnum):
+    """Where a document is in the pipeline (the transitions are in pagero/documents/lifecycle.py)."""
+
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    ROUTED = "routed"
+    UNDELIVERABLE = "undeliverable"
+    CONVERTED = "converted"
+    FAILED = "failed"  # a step could not finish: conversion impossible, internal error, time limit, stuck
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Syntax(StrEnum):
+    """The syntaxes documents are read from and written to."""
+
+    UBL = "ubl"
+    CII = "cii"
+    EDIFACT = "edifact"
+
+
+class DocumentType(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    ORDER = "order"
+    ORDER_RESPONSE = "order_response"
+
+
+# Document types the EN 16931 pipeline validates, routes and converts.
+BILLING_TYPES = frozenset({DocumentType.INVOICE, DocumentType.CREDIT_NOTE})
+
+
+class Channel(StrEnum):
+    """How a recipient receives its documents (adapters in pagero/delivery/channels/)."""
+
+    INBOX = "inbox"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+# A receive format: one of the syntaxes, or the document passed on as it was received.
+ORIGINAL = "original"
+RECEIVE_FORMATS = (ORIGINAL, *Syntax)
+SYNTAX_LABELS = {Syntax.UBL: "UBL 2.1", Syntax.CII: "UN/CEFACT CII", Syntax.EDIFACT: "EDIFACT"}
+RECEIVE_FORMAT_LABELS = {ORIGINAL: gettext_noop("as received"), **SYNTAX_LABELS}
+CHANNEL_LABELS = {
+    Channel.INBOX: gettext_noop("API inbox"),
+    Channel.WEBHOOK: gettext_noop("signed webhook"),
+    Channel.EMAIL: gettext_noop("e-mail with PDF"),
+}
+# A download: the original, a rendition in a syntax, or the PDF rendering.
+PDF = "pdf"
+DOWNLOAD_FORMATS = (ORIGINAL, *Syntax, PDF)
+
+MEDIA_TYPES = {
+    Syntax.UBL: "application/xml",
+    Syntax.CII: "application/xml",
+    Syntax.EDIFACT: "application/edifact",
+    PDF: "application/pdf",
+}
+EXTENSIONS = {Syntax.UBL: "xml", Syntax.CII: "xml", Syntax.EDIFACT: "edi", PDF: "pdf"}
+
+
+def media_type(fmt: str) -> str:
+    """The media type of a document in a format (a syntax or pdf)."""
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")  # type: ignore[call-overload]
+
+
+def extension(fmt: str) -> str:
+    return EXTENSIONS.get(fmt, "bin")  # type: ignore[call-overload]
+
+
+# Payload kinds: what the payload store keeps per document.
+ORIGINAL_PAYLOAD = ORIGINAL
+
+
+def rendition_payload(syntax: str) -> str:
+    """The payload kind of a document's rendition in a syntax, e.g. "rendition:cii"."""
+    return f"rendition:{syntax}"
+
+
+class EventKind(StrEnum):
+    """What happened to a document, as its timeline records it."""
+
+    RECEIVED = "received"
+    REJECTED = "rejected"
+    VALIDATED = "validated"
+    NATIONAL_RULES_ACCEPTED = "national_rules_accepted"
+    VALIDATION_FAILED = "validation_failed"
+    ROUTED = "routed"
+    ROUTING_FAILED = "routing_failed"
+    UNDELIVERABLE = "undeliverable"
+    CONVERTED = "converted"
+    CONVERSION_FAILED = "conversion_failed"
+    ORIGINAL_ATTACHED = "original_attached"
+    ORIGINAL_NOT_ATTACHED = "original_not_attached"
+    DELIVERED = "delivered"
+    DELIVERY_ATTEMPT_FAILED = "delivery_attempt_failed"
+    DELIVERY_FAILED = "delivery_failed"
+    ACKNOWLEDGED = "acknowledged"
+    STEP_RETRY_SCHEDULED = "step_retry_scheduled"
+    REQUEUED = "requeued"
+    STUCK = "stuck"
+    REPROCESSING_REQUESTED = "reprocessing_requested"
+    REDELIVERY_REQUESTED = "redelivery_requested"
