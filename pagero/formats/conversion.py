@@ -89,13 +89,18 @@ def check_size(data: bytes, max_bytes: int) -> None:
         raise DocumentTooLarge(f"the document is {len(data)} bytes; the limit is {max_bytes} bytes")
 
 
-def read_model(detected: Detected, root: etree._Element | None, data: bytes) -> tuple[Invoice, list]:
-    if detected.document_type == "order":
-        raise UnsupportedFormat("orders are accepted and passed on as received; they cannot be converted yet")
-    if detected.syntax == "ubl":
-        return read_ubl(root)
-    if detected.syntax == "cii":
-        return read_cii(root)
+# Orders and order responses have their own model and rules (orders/).
+ORDER_DOCUMENT_TYPES = frozenset({"order", "order_response"})
+
+
+def read_model(detected: Detected, root: etree._Element | None, data: bytes) -> tuple[Invoice, list[ConversionWarning]]:
+    if detected.document_type in ORDER_DOCUMENT_TYPES or detected.syntax == "orderx":
+        raise UnsupportedFormat(
+            f"a {detected.label} is read into the order model, not the invoice model: use parse_order/convert_order"
+        )
+    if detected.syntax in {"ubl", "cii"}:
+        assert root is not None  # detect() returns the parsed tree of every XML document
+        return read_ubl(root) if detected.syntax == "ubl" else read_cii(root)
     from .edifact.reader import read_edifact
 
     return read_edifact(data)
@@ -182,6 +187,10 @@ def validate_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, business_
 
 def _validate(data: bytes, business_rules: bool) -> ValidationReport:
     detected, root = detect(data)
+    if detected.document_type in ORDER_DOCUMENT_TYPES or detected.syntax == "orderx":
+        from .orders.api import validate_order  # orders build on this module
+
+        return validate_order(data, len(data), business_rules)
     report = ValidationReport(detected.syntax, detected.document_type, detected.customization)
     if detected.syntax == "edifact":
         # Raw EDIFACT has no schema here: it is read into the model (which checks its structure and
@@ -193,6 +202,7 @@ def _validate(data: bytes, business_rules: bool) -> ValidationReport:
         report.notes.append("EDIFACT: business rules were applied to the document's CII rendering")
         sets, notes = rules.rule_sets_for("cii", detected.document_type, detected_rendering.customization)
     else:
+        assert root is not None  # detect() returns the parsed tree of every XML document
         report.rule_sets.append("xsd")
         report.add(xsd.validate_xsd(root, detected.syntax, detected.document_type))
         sets, notes = rules.rule_sets_for(detected.syntax, detected.document_type, detected.customization)

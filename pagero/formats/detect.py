@@ -48,6 +48,11 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
     if not head.startswith(b"<") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedFormat("unsupported format: the document is neither XML nor EDIFACT")
     root = parse_xml(data)
+    from .orders.detect import detect_xml_order  # the orders package builds on this module
+
+    order = detect_xml_order(root)
+    if order is not None:
+        return order.as_detected(), root
     qname = etree.QName(root)
     kind = UBL_ROOTS.get((qname.namespace, qname.localname))
     if kind is not None:
@@ -116,9 +121,13 @@ def detect_edifact(data: bytes) -> Detected:
                 f"only INVOIC D14B (the CEN EN 16931 binding) is"
             )
         return Detected("edifact", "invoice", None, f"{version}:{release}")
-    if message == "ORDERS":
-        return Detected("edifact", "order", None, f"{version}:{release}")
-    raise UnsupportedFormat(f"unsupported EDIFACT message {message} (INVOIC and ORDERS are supported)")
+    if message in {"ORDERS", "ORDRSP"}:
+        from .orders.detect import detect_edifact_order  # the orders package builds on this module
+
+        order = detect_edifact_order(data)
+        if order is not None:
+            return order.as_detected()
+    raise UnsupportedFormat(f"unsupported EDIFACT message {message} (INVOIC, ORDERS and ORDRSP are supported)")
 
 
 SUPPORTED_INVOIC = ("D", "14B")

@@ -23,10 +23,14 @@ from .errors import (
     NotLossless,
 )
 from .model import Invoice, diff_models
+from .orders import ORDER_SYNTAXES, Order, OrderConversion, OrderDetected, ParsedOrder, diff_orders
+from .orders import api as orders_api
+from .orders.respond import LineAnswer, ResponseRefused, compose_response
 from .validation.report import Finding, ValidationReport
 
 __all__ = [
     "CHECKS",
+    "ORDER_SYNTAXES",
     "SYNTAXES",
     "Conversion",
     "ConversionNote",
@@ -39,15 +43,28 @@ __all__ = [
     "FormatError",
     "InvalidOutput",
     "Invoice",
+    "LineAnswer",
     "NotLossless",
+    "Order",
+    "OrderConversion",
+    "OrderDetected",
     "ParsedDocument",
+    "ParsedOrder",
+    "ResponseRefused",
     "ValidationReport",
+    "compose_response",
     "convert",
+    "convert_order",
     "detect",
+    "detect_order",
     "diff_models",
+    "diff_orders",
     "parse",
+    "parse_order",
     "validate",
+    "validate_order",
     "write",
+    "write_order",
 ]
 
 
@@ -76,3 +93,26 @@ def convert(data: bytes, target: str, check: str = "rules", lenient: bool = Fals
 
 def validate(data: bytes, business_rules: bool = True) -> ValidationReport:
     return conversion.validate_document(data, _limit(), business_rules)
+
+
+# -- orders and order responses (UBL 2.1 / Peppol BIS Ordering 3, Order-X, EDIFACT ORDERS/ORDRSP D96A) --------------
+def detect_order(data: bytes) -> OrderDetected:
+    return orders_api.detect_order_document(data, _limit())
+
+
+def parse_order(data: bytes) -> ParsedOrder:
+    return orders_api.parse_order(data, _limit())
+
+
+def write_order(order: Order, syntax: str) -> tuple[bytes, list[ConversionWarning]]:
+    return orders_api.write_order(order, syntax)
+
+
+def convert_order(data: bytes, target: str, check: str = "rules") -> OrderConversion:
+    """Convert an order or order response to `target` (ubl, orderx, edifact) and check the output ("rules": schema
+    and the rules it declares; "schema"; "none"). Output that fails is never returned: InvalidOutput says why."""
+    return orders_api.convert_order(data, target, check, _limit())
+
+
+def validate_order(data: bytes, business_rules: bool = True) -> ValidationReport:
+    return orders_api.validate_order(data, _limit(), business_rules)

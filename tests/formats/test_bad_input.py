@@ -111,10 +111,10 @@ def test_edifact_truncated_interchange():
         conversion.parse_document(b"UNA:+.? 'UNB+UNOW:4+A+B+260101:1200+1'UNH+1+INVOIC:D:14B:UN'BGM+380+X")
 
 
-def test_orders_are_detected_but_not_converted():
+def test_an_order_is_not_read_as_an_invoice():
     order = b'<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"/>'
     assert detect(order)[0].document_type == "order"
-    with pytest.raises(errors.UnsupportedFormat, match="orders"):
+    with pytest.raises(errors.UnsupportedFormat, match="order model, not the invoice model"):
         conversion.convert_document(order, "cii")
 
 

@@ -15,6 +15,8 @@ from typing import TextIO
 
 from .. import conversion
 from ..errors import ConversionNote, FormatError, InvalidOutput
+from ..orders import api as orders_api
+from ..orders.detect import ORDER_SYNTAXES, detect_order
 from ..validation.report import Finding, ValidationReport
 
 USAGE_ERROR = 2
@@ -44,7 +46,10 @@ def read_input(path: str, max_bytes: int) -> bytes:
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the document (- for standard input)")
-    parser.add_argument("--to", required=True, choices=conversion.SYNTAXES, help="target syntax")
+    targets = tuple(dict.fromkeys((*conversion.SYNTAXES, *ORDER_SYNTAXES)))
+    parser.add_argument(
+        "--to", required=True, choices=targets, help="target syntax (orders and order responses: ubl, orderx, edifact)"
+    )
     parser.add_argument("-o", "--output", help="write here instead of standard output")
     parser.add_argument("--force", action="store_true", help="write even if invalid or not lossless")
     parser.add_argument(
@@ -82,6 +87,9 @@ def convert(
 ) -> None:
     """Validate the input, convert it and write the output when nothing is wrong (or `force`). The output is
     checked before it is written (schema, and unless `no_rules` the rules it declares)."""
+    if is_order(data, max_bytes):
+        convert_order(data, to=to, output=output, force=force, no_rules=no_rules, max_bytes=max_bytes, stderr=stderr)
+        return
     check = "schema" if no_rules else "rules"
     problems: list[str] = []
     notes: list[str] = []
@@ -124,9 +132,58 @@ def convert(
         sys.stdout.flush()
 
 
+def is_order(data: bytes, max_bytes: int) -> bool:
+    """An order or order response (UBL, Order-X, EDIFACT ORDERS/ORDRSP). A document this cannot tell (too large,
+    not well-formed, an unreadable directory) goes the invoice way, whose checks name the problem."""
+    if len(data) > max_bytes:
+        return False
+    try:
+        return detect_order(data) is not None
+    except FormatError:
+        return False
+
+
+def convert_order(
+    data: bytes, *, to: str, output: str | None, force: bool, no_rules: bool, max_bytes: int, stderr: TextIO
+) -> None:
+    """The convert command for orders: the input's schema and Peppol ordering (or Order-X) rules, the conversion,
+    the output's check; the output is written when nothing is wrong (or `force`)."""
+    check = "schema" if no_rules else "rules"
+    problems: list[str] = []
+    try:
+        report = orders_api.validate_order(data, max_bytes, business_rules=not no_rules)
+        problems.extend(f"invalid input: {describe(finding)}" for finding in report.fatal)
+        try:
+            result: orders_api.OrderConversion | None = orders_api.convert_order(data, to, check, max_bytes)
+        except InvalidOutput as refused:
+            problems.extend(f"invalid output: {describe(finding)}" for finding in refused.findings)
+            if not refused.findings:
+                problems.append(f"invalid output: {refused.message}")
+            result = orders_api.convert_order(data, to, "none", max_bytes) if force else None
+    except FormatError as exc:
+        raise CommandFailed(str(exc)) from exc
+    if result is not None:
+        problems.extend(f"not lossless: {warning}" for warning in result.warnings)
+    for line in problems:
+        stderr.write(line + "\n")
+    if problems and not force:
+        raise CommandFailed(
+            f"{len(problems)} problem(s): nothing written (use --force to write the {to} output anyway)"
+        )
+    assert result is not None  # converted unchecked above when forced
+    if output:
+        Path(output).write_bytes(result.data)
+        stderr.write(f"wrote {len(result.data)} bytes of {to} to {output}\n")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.data)
+        sys.stdout.flush()
+
+
 def validate(data: bytes, *, as_json: bool, max_bytes: int, stdout: TextIO) -> None:
     try:
-        report = conversion.validate_document(data, max_bytes)
+        validator = orders_api.validate_order if is_order(data, max_bytes) else conversion.validate_document
+        report = validator(data, max_bytes)
     except FormatError as exc:
         if as_json:
             stdout.write(json.dumps({"valid": False, **exc.as_dict()}, indent=2) + "\n")
