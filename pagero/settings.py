@@ -216,6 +216,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 8, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "drain-payload-repair-log": {"task": "migration.drain_repair_log", "schedule": 30.0},
     "sweep-stuck-documents": {"task": "documents.sweep_stuck", "schedule": 60.0},
+    "flag-overdue-order-responses": {"task": "documents.flag_overdue_order_responses", "schedule": 300.0},
 }
 
 # --- payload store -------------------------------------------------------------------------
@@ -241,6 +242,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 # Backoff before retry n: base * 2**(n-1), with +-25% jitter, capped at one hour.
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+# A delivered order without a response after this many hours is flagged on its timeline and in the lists.
+ORDER_RESPONSE_DUE_HOURS = float(os.environ.get("ORDER_RESPONSE_DUE_HOURS", "48"))
 # Delivery channels: name -> adapter class (pagero/delivery/port.py ChannelAdapter), as EMAIL_BACKEND names a backend.
 DELIVERY_CHANNELS = {
     "inbox": "pagero.delivery.channels.inbox.InboxChannel",

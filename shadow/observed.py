@@ -21,7 +21,7 @@ class ObservedFormats:
     def validate(self, document: bytes, context: documents.CallContext) -> formats.ValidationReport:
         return self.inner.validate(document, context)
 
-    def convert(self, document: bytes, target: str, context: documents.CallContext) -> formats.Conversion:
+    def convert(self, document: bytes, target: str, context: documents.CallContext) -> documents.Converted:
         started = time.perf_counter()
         conversion = self.inner.convert(document, target, context)
         elapsed_ms = (time.perf_counter() - started) * 1000

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import typing
+
 from pagero.documents import public as documents
 from pagero.formats import public as formats
 from pagero.routing import public as routing
@@ -10,17 +12,24 @@ from pagero.routing import public as routing
 from .router import call
 
 
+# Orders are answered locally: the extracted services serve the EN 16931 documents (registry.py).
 class RoutedFormats:
     def validate(self, document: bytes, context: documents.CallContext) -> formats.ValidationReport:
-        report: formats.ValidationReport = call("formats.validate", document, tenant_id=context.tenant_id).result
-        return report
+        if context.is_order:
+            return documents.LOCAL_FORMATS.validate(document, context)
+        routed = call("formats.validate", document, tenant_id=context.tenant_id)
+        return typing.cast(formats.ValidationReport, routed.result)
 
-    def convert(self, document: bytes, target: str, context: documents.CallContext) -> formats.Conversion:
-        conversion: formats.Conversion = call("formats.convert", document, target, tenant_id=context.tenant_id).result
-        return conversion
+    def convert(self, document: bytes, target: str, context: documents.CallContext) -> documents.Converted:
+        if context.is_order:
+            return documents.LOCAL_FORMATS.convert(document, target, context)
+        routed = call("formats.convert", document, target, tenant_id=context.tenant_id)
+        return typing.cast(formats.Conversion, routed.result)
 
 
 class RoutedRouting:
     def resolve(self, document: bytes, context: documents.CallContext) -> routing.RoutingDecision:
-        decision: routing.RoutingDecision = call("routing.resolve", document, tenant_id=context.tenant_id).result
-        return decision
+        if context.is_order:
+            return documents.LOCAL_ROUTING.resolve(document, context)
+        routed = call("routing.resolve", document, tenant_id=context.tenant_id)
+        return typing.cast(routing.RoutingDecision, routed.result)

@@ -21,6 +21,7 @@ class Parcel:
     format: str  # a Syntax value
     content: bytes
     pdf: bytes | None = None
+    document_type: str = "invoice"  # a DocumentType value
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,13 @@ class Document(models.Model):
     dropped = models.JSONField(default=list, blank=True)
     # The sweeper's re-queues of the document in its current status (reset by every status change), and the
     # earliest time of the next one: exponential backoff, then a failure after SWEEP_MAX_REQUEUES.
+    # An order response's order, or the order an invoice was issued for (BT-13): set when the document is routed.
+    related_document = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followers"
+    )
+    # A delivered order waits for its response until then; past it the order is flagged (response_overdue).
+    response_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    response_overdue = models.BooleanField(default=False)
     sweep_count = models.PositiveIntegerField(default=0)
     next_sweep_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -16,7 +16,8 @@ import logging
 import re
 import typing
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,10 +28,12 @@ from pagero.delivery import public as delivery
 from pagero.formats import public as formats
 from pagero.kernel.vocabulary import (
     BILLING_TYPES,
+    ORDER_TYPES,
     ORIGINAL,
     ORIGINAL_PAYLOAD,
     PDF,
     Channel,
+    DocumentType,
     EventKind,
     extension,
     media_type,
@@ -38,6 +41,7 @@ from pagero.kernel.vocabulary import (
 )
 from pagero.partners import public as partners
 
+from . import orders
 from .lifecycle import IN_FLIGHT, REDELIVER_FROM, REPROCESS_FROM, IllegalTransition, Status, check_transition
 from .models import Document, DocumentEvent
 from .payloads.registry import payload_store
@@ -238,7 +242,7 @@ def _replay(existing: Document, digest: str) -> Submission:
 # write lock. Two runs of a step may both do the work; only the first records it.
 def _context(document: Document) -> CallContext:
     """Calls to other contexts are made for the sender (canary routing is sticky per tenant), on the original."""
-    return CallContext(tenant_id=document.sender_id, input_ref=f"{document.id}:{ORIGINAL_PAYLOAD}")
+    return CallContext(document.sender_id, f"{document.id}:{ORIGINAL_PAYLOAD}", document.document_type)
 
 
 def _unlocked(document_id, expected: Status) -> Document | None:
@@ -251,6 +255,7 @@ class _Validation:
     report: formats.ValidationReport | None = None
     error: formats.FormatError | None = None
     invoice: formats.Invoice | None = None
+    order: formats.Order | None = None
     national: list[formats.Finding] = field(default_factory=list)  # set when only national rules failed
     recipient_id: int | None = None  # where the document routes, looked up when only national rules failed
     recipient_name: str = ""
@@ -268,6 +273,8 @@ def _validate(document: Document, data: bytes) -> _Validation:
         invoice = formats.parse(data).invoice if routable and (report.valid or national) else None
     except formats.FormatError as exc:
         return _Validation(error=exc)
+    if document.document_type in ORDER_TYPES:
+        return _Validation(report, order=formats.parse_order(data).order if report.valid else None)
     if not national:
         return _Validation(report, invoice=invoice)
     decision = routing_port().resolve(data, _context(document))
@@ -282,6 +289,18 @@ def _validate(document: Document, data: bytes) -> _Validation:
         recipient_name=decision.organisation_name or "",
         lenient=lenient,
     )
+
+
+def _header(outcome: _Validation) -> tuple[str, date | None, str, Decimal | None] | None:
+    """Number, issue date, currency and payable amount of a validated invoice or order."""
+    if outcome.invoice is not None:
+        invoice = outcome.invoice
+        return invoice.number or "", invoice.issue_date, invoice.currency or "", invoice.totals.payable
+    if outcome.order is not None:
+        order = outcome.order
+        payable = order.totals.payable if order.totals else None
+        return order.id or "", order.issue_date, order.currency or "", payable
+    return None
 
 
 def _national_rejection(outcome: _Validation) -> str:
@@ -342,12 +361,9 @@ def validate_step(document_id) -> None:
                 recipient=outcome.recipient_name,
                 findings=[finding_summary(f) for f in outcome.national],
             )
-        if outcome.invoice is not None:
-            invoice = outcome.invoice
-            document.number = invoice.number or ""
-            document.issue_date = invoice.issue_date
-            document.currency = invoice.currency or ""
-            payable = invoice.totals.payable
+        header = _header(outcome)
+        if header is not None:
+            document.number, document.issue_date, document.currency, payable = header
             amount_field = Document._meta.get_field("payable_amount")
             if payable is not None and not amount_field.fits(payable):
                 document.save(update_fields=VALIDATION_FIELDS)
@@ -377,7 +393,8 @@ def route_step(document_id) -> None:
     if found is None:
         return
     decision = None
-    if found.document_type in {"invoice", "credit_note"}:
+    original = b""
+    if found.document_type in BILLING_TYPES | ORDER_TYPES:
         original = payload_store().get(str(found.id), ORIGINAL_PAYLOAD)
         decision = routing_port().resolve(original, _context(found))
     with transaction.atomic():
@@ -389,7 +406,7 @@ def route_step(document_id) -> None:
                 document,
                 Status.UNDELIVERABLE,
                 EventKind.UNDELIVERABLE,
-                f"routing of {document.document_type} documents is not supported yet",
+                f"documents of type {document.document_type or 'unknown'} are not routed",
             )
             return
         if not decision.found:
@@ -409,7 +426,8 @@ def route_step(document_id) -> None:
             )
             return
         document.recipient_id = decision.organisation_id
-        document.target_format = profile.format if profile.format != ORIGINAL else document.original_syntax
+        receive_format = profile.format_for(document.document_type)
+        document.target_format = receive_format if receive_format != ORIGINAL else document.original_syntax
         document.channel = profile.channel
         document.save(update_fields=["recipient_id", "target_format", "channel"])
         move(
@@ -421,6 +439,7 @@ def route_step(document_id) -> None:
             format=document.target_format,
             channel=document.channel,
         )
+        orders.link_to_order(document, original, record)
         enqueue("convert", document.id)
 
 
@@ -458,6 +477,11 @@ def attach_original(
     return dataclasses.replace(invoice, supporting_documents=[*invoice.supporting_documents, document])
 
 
+ORDERS_CARRY_NO_ATTACHMENT = (
+    "the original is not attached: an order has no attachment; the recipient can fetch the original from the API"
+)
+
+
 def _with_original(document: Document, original: bytes, converted: bytes) -> tuple[bytes, str]:
     """The conversion with the original attached, or the conversion unchanged and the reason it is not attached."""
     mime = media_type(document.original_syntax)
@@ -486,7 +510,7 @@ def _rendition_check(document: Document, rendition: bytes) -> formats.Validation
 
     National findings are tolerated where the recipient accepted them for this document at validation.
     """
-    report = formats.validate(rendition)
+    report = formats.validate_order(rendition) if document.document_type in ORDER_TYPES else formats.validate(rendition)
     tolerated = document.national_rules_accepted_by is not None and (
         document.national_rules_accepted_by == document.recipient_id
     )
@@ -510,12 +534,17 @@ def _convert(document: Document, original: bytes) -> _Conversion:
             policy = partners.receive_profile(document.recipient_id).conversion_policy(document.target_format)
             if policy == partners.POLICY_STRICT:
                 return _Conversion(refused=True, **ran)
-            rendition, not_attached = _with_original(document, original, converted)
+            rendition, not_attached = (
+                (converted, ORDERS_CARRY_NO_ATTACHMENT)
+                if document.document_type in ORDER_TYPES
+                else _with_original(document, original, converted)
+            )
         if rendition is not original:
             invalid = _rendition_check(document, rendition)
             if invalid is not None:
                 return _Conversion(invalid=invalid, **ran)
-        pdf = render_pdf_for(original) if document.channel == Channel.EMAIL else None
+        wants_pdf = document.channel == Channel.EMAIL and document.document_type in BILLING_TYPES
+        pdf = render_pdf_for(original) if wants_pdf else None
     except formats.FormatError as exc:
         return _Conversion(error=exc)
     return _Conversion(
@@ -615,7 +644,8 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
         profile = partners.receive_profile(document.recipient_id)
         store = payload_store()
         sender = partners.get_organisation(document.sender_id)
-        pdf = store.get(str(document.id), rendition_payload(PDF)) if document.channel == Channel.EMAIL else None
+        with_pdf = document.channel == Channel.EMAIL and document.document_type in BILLING_TYPES
+        pdf = store.get(str(document.id), rendition_payload(PDF)) if with_pdf else None
         parcel = delivery.Parcel(
             str(document.id),
             document.number,
@@ -623,6 +653,7 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
             document.target_format,
             store.get(str(document.id), rendition_payload(document.target_format)),
             pdf,
+            document.document_type,
         )
         outcome = delivery.deliver(
             document.channel,
@@ -633,6 +664,7 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
             attempt=attempt,
         )
         if outcome.delivered:
+            orders.await_response(document)
             move(
                 document,
                 Status.DELIVERED,
@@ -806,3 +838,27 @@ def submit_document(organisation_id: int, data: bytes) -> tuple[str, str, str]:
     submission = submit(organisation_id, data)
     document = submission.document
     return str(document.id), document.status, document.status_reason
+
+
+class NotAnswerable(Exception):
+    """The order cannot be answered by this organisation (not found, not its order, not delivered yet)."""
+
+
+def respond_to_order(
+    organisation_id: int, order_id, answer: str, lines: dict[str, formats.LineAnswer] | None = None, note: str = ""
+) -> Submission:
+    """The supplier answers an order it received: the order response is composed and submitted as the supplier's
+    own document, so it is validated, routed back to the buyer, converted and delivered like any other."""
+    order = Document.objects.filter(
+        pk=order_id, recipient_id=organisation_id, document_type=DocumentType.ORDER
+    ).first()
+    if order is None:
+        raise NotAnswerable("no order received by this organisation has that id")
+    if order.status not in {Status.DELIVERED, Status.ACKNOWLEDGED}:
+        raise NotAnswerable(f"the order is {order.status}: only a delivered order can be answered")
+    return submit(organisation_id, orders.response_for(order, answer, lines or {}, note))
+
+
+def flag_overdue_order_responses() -> int:
+    """Periodic: flag delivered orders whose response is overdue."""
+    return orders.flag_overdue_responses(record)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pagero.formats import public as formats
+from pagero.kernel.vocabulary import ORDER_TYPES, DocumentType, Syntax
 from pagero.routing import public as routing
 
 # The pipeline checks each rendition itself, with the recipient's tolerance of national rules (pipeline.py), so the
@@ -25,12 +26,27 @@ class CallContext:
 
     tenant_id: int | None = None
     input_ref: str = ""  # e.g. "<document id>:original": names the input in shadow observations
+    document_type: str = DocumentType.INVOICE  # orders and order responses go to the order model
+
+    @property
+    def is_order(self) -> bool:
+        return self.document_type in ORDER_TYPES
+
+
+class Converted(Protocol):
+    """What a conversion gives the pipeline: an invoice's Conversion or an order's OrderConversion."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def warnings(self) -> list[formats.ConversionWarning]: ...
 
 
 class FormatsPort(Protocol):
     def validate(self, document: bytes, context: CallContext) -> formats.ValidationReport: ...
 
-    def convert(self, document: bytes, target: str, context: CallContext) -> formats.Conversion: ...
+    def convert(self, document: bytes, target: str, context: CallContext) -> Converted: ...
 
 
 class RoutingPort(Protocol):
@@ -41,16 +57,27 @@ class LocalFormats:
     """The formats context in this process."""
 
     def validate(self, document: bytes, context: CallContext) -> formats.ValidationReport:
+        if context.is_order:
+            return formats.validate_order(document)
         return formats.validate(document)
 
-    def convert(self, document: bytes, target: str, context: CallContext) -> formats.Conversion:
+    def convert(self, document: bytes, target: str, context: CallContext) -> Converted:
+        if context.is_order:
+            # The receive formats name syntax families: UN/CEFACT CII is Order-X for an order.
+            return formats.convert_order(document, ORDER_TARGETS.get(target, target), check=PIPELINE_CHECK)
         return formats.convert(document, target, check=PIPELINE_CHECK)
+
+
+# A receive format (a syntax) -> the order syntax of that family.
+ORDER_TARGETS: dict[str, str] = {Syntax.CII: "orderx"}
 
 
 class LocalRouting:
     """The routing context in this process."""
 
     def resolve(self, document: bytes, context: CallContext) -> routing.RoutingDecision:
+        if context.is_order:
+            return routing.resolve_order_recipient(formats.parse_order(document).order)
         return routing.resolve_recipient(formats.parse(document).invoice)
 
 

@@ -28,11 +28,12 @@ from .payloads.registry import (
     payload_store,
     register_payload_store,
 )
-from .pipeline import submit_document
+from .pipeline import NotAnswerable, respond_to_order, submit_document
 from .ports import (
     LOCAL_FORMATS,
     LOCAL_ROUTING,
     CallContext,
+    Converted,
     FormatsPort,
     RoutingPort,
     formats_port,
@@ -59,11 +60,13 @@ __all__ = [
     "LOCAL_ROUTING",
     "CallContext",
     "Content",
+    "Converted",
     "DocumentDetail",
     "DocumentPage",
     "DocumentSummary",
     "FormatsPort",
     "NoRendition",
+    "NotAnswerable",
     "PayloadCorrupted",
     "PayloadError",
     "PayloadNotFound",
@@ -85,6 +88,7 @@ __all__ = [
     "needing_attention",
     "payload_store",
     "register_payload_store",
+    "respond_to_order",
     "routing_port",
     "sha256_hex",
     "status_counts",

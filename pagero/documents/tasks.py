@@ -131,3 +131,12 @@ def deliver_document(self, document_id: str) -> None:
 )
 def sweep_stuck() -> int:
     return pipeline.sweep()
+
+
+@shared_task(
+    name="documents.flag_overdue_order_responses",
+    soft_time_limit=settings.PIPELINE_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.PIPELINE_HARD_TIME_LIMIT_SECONDS,
+)
+def flag_overdue_order_responses() -> int:
+    return pipeline.flag_overdue_order_responses()

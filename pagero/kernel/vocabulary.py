@@ -41,8 +41,9 @@ class DocumentType(StrEnum):
     ORDER_RESPONSE = "order_response"
 
 
-# Document types the EN 16931 pipeline validates, routes and converts.
+# Document types read into the EN 16931 model, and those read into the order model.
 BILLING_TYPES = frozenset({DocumentType.INVOICE, DocumentType.CREDIT_NOTE})
+ORDER_TYPES = frozenset({DocumentType.ORDER, DocumentType.ORDER_RESPONSE})
 
 
 class Channel(StrEnum):
@@ -56,9 +57,9 @@ class Channel(StrEnum):
 # A receive format: one of the syntaxes, or the document passed on as it was received.
 ORIGINAL = "original"
 RECEIVE_FORMATS = (ORIGINAL, *Syntax)
-SYNTAX_LABELS = {Syntax.UBL: "UBL 2.1", Syntax.CII: "UN/CEFACT CII", Syntax.EDIFACT: "EDIFACT"}
-RECEIVE_FORMAT_LABELS = {ORIGINAL: gettext_noop("as received"), **SYNTAX_LABELS}
-CHANNEL_LABELS = {
+SYNTAX_LABELS: dict[str, str] = {Syntax.UBL: "UBL 2.1", Syntax.CII: "UN/CEFACT CII", Syntax.EDIFACT: "EDIFACT"}
+RECEIVE_FORMAT_LABELS: dict[str, str] = {ORIGINAL: gettext_noop("as received"), **SYNTAX_LABELS}
+CHANNEL_LABELS: dict[str, str] = {
     Channel.INBOX: gettext_noop("API inbox"),
     Channel.WEBHOOK: gettext_noop("signed webhook"),
     Channel.EMAIL: gettext_noop("e-mail with PDF"),
@@ -67,22 +68,22 @@ CHANNEL_LABELS = {
 PDF = "pdf"
 DOWNLOAD_FORMATS = (ORIGINAL, *Syntax, PDF)
 
-MEDIA_TYPES = {
+MEDIA_TYPES: dict[str, str] = {
     Syntax.UBL: "application/xml",
     Syntax.CII: "application/xml",
     Syntax.EDIFACT: "application/edifact",
     PDF: "application/pdf",
 }
-EXTENSIONS = {Syntax.UBL: "xml", Syntax.CII: "xml", Syntax.EDIFACT: "edi", PDF: "pdf"}
+EXTENSIONS: dict[str, str] = {Syntax.UBL: "xml", Syntax.CII: "xml", Syntax.EDIFACT: "edi", PDF: "pdf"}
 
 
 def media_type(fmt: str) -> str:
     """The media type of a document in a format (a syntax or pdf)."""
-    return MEDIA_TYPES.get(fmt, "application/octet-stream")  # type: ignore[call-overload]
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")
 
 
 def extension(fmt: str) -> str:
-    return EXTENSIONS.get(fmt, "bin")  # type: ignore[call-overload]
+    return EXTENSIONS.get(fmt, "bin")
 
 
 # Payload kinds: what the payload store keeps per document.
@@ -116,5 +117,9 @@ class EventKind(StrEnum):
     STEP_RETRY_SCHEDULED = "step_retry_scheduled"
     REQUEUED = "requeued"
     STUCK = "stuck"
+    LINKED_TO_ORDER = "linked_to_order"  # an order response or an invoice found the order it follows
+    ORDER_RESPONDED = "order_responded"  # on an order: its response arrived
+    ORDER_INVOICED = "order_invoiced"  # on an order: an invoice for it arrived (with the two-way match's notes)
+    ORDER_RESPONSE_OVERDUE = "order_response_overdue"
     REPROCESSING_REQUESTED = "reprocessing_requested"
     REDELIVERY_REQUESTED = "redelivery_requested"

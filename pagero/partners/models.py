@@ -19,6 +19,9 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Receive preferences: the format documents are converted to, and the channel they arrive by.
     receive_format = models.CharField(max_length=16, choices=FORMATS, default=ORIGINAL)
+    # Orders and order responses have their own receive format (an ERP often takes orders as EDIFACT and invoices
+    # as UBL); "cii" means Order-X for them.
+    order_receive_format = models.CharField(max_length=16, choices=FORMATS, default=ORIGINAL)
     receive_channel = models.CharField(max_length=16, choices=CHANNELS, default=Channel.INBOX)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=128, blank=True)

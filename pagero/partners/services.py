@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pagero.delivery import public as delivery
-from pagero.kernel.vocabulary import Channel, Syntax
+from pagero.kernel.vocabulary import ORDER_TYPES, ORIGINAL, Channel, Syntax
 
 from . import identifiers as schemes
 from .identifiers import InvalidIdentifier as InvalidIdentifier  # re-exported: a ValueError callers catch
@@ -116,6 +116,11 @@ class ReceiveProfile:
     email: str = ""
     conversion_policies: dict[str, str] = dataclass_field(default_factory=dict, compare=False)
     lenient_national_rules: bool = False
+    order_format: str = ORIGINAL  # orders and order responses: original | ubl | cii (Order-X) | edifact
+
+    def format_for(self, document_type: str) -> str:
+        """The receive format for a document type: orders have their own preference."""
+        return self.order_format if document_type in ORDER_TYPES else self.format
 
     def conversion_policy(self, fmt: str) -> str:
         """The lossy-conversion policy for a receive format (DEFAULT_CONVERSION_POLICY unless chosen)."""
@@ -351,6 +356,7 @@ def receive_profile(organisation_id: int) -> ReceiveProfile:
         # Only known formats and policies count: anything else stored falls back to the default.
         {fmt: policy for fmt, policy in stored.items() if fmt in CONVERTED_FORMATS and policy in CONVERSION_POLICIES},
         org.lenient_national_rules,
+        org.order_receive_format,
     )
 
 
@@ -377,6 +383,7 @@ def set_receive_preferences(
     email: str | None = None,
     conversion_policies: dict[str, str] | None = None,
     lenient_national_rules: bool | None = None,
+    order_format: str | None = None,
 ) -> ReceiveProfile:
     """Change how an organisation receives; arguments left None keep their value.
 
@@ -399,6 +406,10 @@ def set_receive_preferences(
         if format not in formats:
             raise ValueError(f"unknown receive format {format!r}; use one of {sorted(formats)}")
         org.receive_format = format
+    if order_format is not None:
+        if order_format not in formats:
+            raise ValueError(f"unknown receive format for orders {order_format!r}; use one of {sorted(formats)}")
+        org.order_receive_format = order_format
     if channel is not None:
         if channel not in channels:
             raise ValueError(f"unknown channel {channel!r}; use one of {sorted(channels)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pagero.formats.public import Invoice
+from pagero.formats.public import Invoice, Order
 from pagero.partners import public as partners
 
 from .rules import EMAIL_SCHEMES, VAT_SCHEMES, Candidate, candidates
@@ -47,6 +47,16 @@ def candidates_of(invoice: Invoice) -> list[Candidate]:
     return candidates(endpoint, legal, buyer.vat_id, ids, email)
 
 
+def order_candidates(order: Order) -> list[Candidate]:
+    """An order goes to its seller (the supplier), an order response back to its buyer."""
+    party = order.buyer if order.is_response else order.seller
+    email = party.contact.email if party.contact else None
+    ids = [(i.value, i.scheme) for i in party.identifiers]
+    endpoint = (party.endpoint.value, party.endpoint.scheme) if party.endpoint else None
+    legal = (party.legal_id.value, party.legal_id.scheme) if party.legal_id else None
+    return candidates(endpoint, legal, party.vat_id, ids, email)
+
+
 def _lookup(candidate: Candidate) -> list[partners.OrganisationRef]:
     if candidate.scheme is not None:
         found = partners.find_organisation_by_identifier(candidate.scheme, candidate.value)
@@ -56,8 +66,17 @@ def _lookup(candidate: Candidate) -> list[partners.OrganisationRef]:
 
 
 def resolve_recipient(invoice: Invoice) -> RoutingDecision:
+    return _first_registered(candidates_of(invoice))
+
+
+def resolve_order_recipient(order: Order) -> RoutingDecision:
+    """The supplier of an order, the buyer of an order response, by the same identifier priorities as invoices."""
+    return _first_registered(order_candidates(order))
+
+
+def _first_registered(offered: list[Candidate]) -> RoutingDecision:
     tried: list[str] = []
-    for candidate in candidates_of(invoice):
+    for candidate in offered:
         found = _lookup(candidate)
         if len(found) == 1:
             return RoutingDecision(found[0].id, found[0].name, str(candidate), tried)

@@ -90,8 +90,8 @@ def candidates(
         out.append(Candidate("legal registration id", legal_id[0], legal_id[1].lower()))
     if vat_id:
         out.append(Candidate("VAT id", vat_id, None))
-    for value, scheme in buyer_ids:
-        if scheme and scheme == GLN:
+    for value, id_scheme in buyer_ids:
+        if id_scheme and id_scheme == GLN:
             out.append(Candidate("GLN", value, GLN))
     if email:
         out.append(Candidate("e-mail", email, None))

@@ -98,12 +98,12 @@ def test_a_document_that_is_detected_but_cannot_be_read_is_rejected_with_the_for
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_order_is_validated_then_undeliverable_because_only_invoices_are_routed(eager, acme, nordic):
-    done = submitted(acme, ORDER)
+def test_an_order_to_a_supplier_not_on_the_network_is_undeliverable_naming_what_was_tried(eager, acme, nordic):
+    done = submitted(nordic, ORDER)
     assert (done.document_type, done.original_syntax) == ("order", "ubl")
-    assert done.validation_report["valid"] is True
+    assert done.validation_report["valid"] is True, done.validation_report
     assert done.status == "undeliverable"
-    assert done.status_reason == "routing of order documents is not supported yet"
+    assert done.status_reason == "no organisation receives on endpoint id 0088:7300010000001"
     assert timeline(done) == ["received", "validated", "undeliverable"]
     assert done.recipient_id is None
 
@@ -293,11 +293,13 @@ ORDER = b"""<?xml version="1.0" encoding="UTF-8"?>
   <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
   <cac:BuyerCustomerParty><cac:Party>
     <cbc:EndpointID schemeID="0192">987654325</cbc:EndpointID>
+    <cac:PostalAddress><cbc:CityName>Oslo</cbc:CityName><cac:Country><cbc:IdentificationCode>NO</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
     <cac:PartyLegalEntity><cbc:RegistrationName>Nordic Retail AS</cbc:RegistrationName></cac:PartyLegalEntity>
   </cac:Party></cac:BuyerCustomerParty>
   <cac:SellerSupplierParty><cac:Party>
-    <cbc:EndpointID schemeID="0007">5567321707</cbc:EndpointID>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Acme Supplies AB</cbc:RegistrationName></cac:PartyLegalEntity>
+    <cbc:EndpointID schemeID="0088">7300010000001</cbc:EndpointID>
+    <cac:PostalAddress><cbc:CityName>Oslo</cbc:CityName><cac:Country><cbc:IdentificationCode>NO</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Unknown Supplier AB</cbc:RegistrationName></cac:PartyLegalEntity>
   </cac:Party></cac:SellerSupplierParty>
   <cac:OrderLine><cac:LineItem>
     <cbc:ID>1</cbc:ID>

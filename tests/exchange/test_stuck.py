@@ -281,13 +281,13 @@ def test_reprocess_refuses_a_delivered_document(acme, published):
 
 
 @pytest.mark.django_db
-def test_only_invoices_and_credit_notes_are_routed(acme, published):
-    order = stuck(acme.id, "validated")
-    Document.objects.filter(pk=order.pk).update(document_type="order")
-    pipeline.route_step(order.id)
-    order.refresh_from_db()
-    assert order.status == "undeliverable"
-    assert order.status_reason == "routing of order documents is not supported yet"
+def test_a_document_type_the_network_does_not_route_is_undeliverable_with_the_reason(acme, published):
+    advice = stuck(acme.id, "validated")
+    Document.objects.filter(pk=advice.pk).update(document_type="despatch_advice")
+    pipeline.route_step(advice.id)
+    advice.refresh_from_db()
+    assert advice.status == "undeliverable"
+    assert advice.status_reason == "documents of type despatch_advice are not routed"
 
 
 # -- amounts -------------------------------------------------------------------------------------

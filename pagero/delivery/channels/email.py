@@ -32,10 +32,12 @@ def _file_stem(number: str) -> str:
 
 class EmailChannel:
     def send(self, parcel: Parcel, address: Address, attempt: int) -> DeliveryOutcome:
+        kind = parcel.document_type.replace("_", " ")
         message = EmailMessage(
-            subject=_one_line(f"Invoice {parcel.number} from {parcel.sender_name}"),
-            body=f"Attached: invoice {parcel.number} from {parcel.sender_name} ({parcel.format.upper()}) and a "
-            f"PDF rendering for reading.\n\nDocument id: {parcel.document_id}\n",
+            subject=_one_line(f"{kind.capitalize()} {parcel.number} from {parcel.sender_name}"),
+            body=f"Attached: {kind} {parcel.number} from {parcel.sender_name} ({parcel.format.upper()})"
+            + (" and a PDF rendering for reading" if parcel.pdf is not None else "")
+            + f".\n\nDocument id: {parcel.document_id}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address.email],
         )
