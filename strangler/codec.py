@@ -49,6 +49,7 @@ def conversion_to_proto(conversion: formats.Conversion) -> pb.ConvertReply:
         source_syntax=conversion.source.syntax,
         source_document_type=conversion.source.document_type,
         source_customization=conversion.source.customization or "",
+        source_version=conversion.source.version or "",
         warnings=[
             pb.ConversionWarning(
                 path=w.path, message=w.message, term=w.term or "", note=isinstance(w, formats.ConversionNote)
@@ -60,7 +61,12 @@ def conversion_to_proto(conversion: formats.Conversion) -> pb.ConvertReply:
 
 def conversion_from_proto(reply: pb.ConvertReply, target: str) -> formats.Conversion:
     raise_fault(reply.fault)
-    source = formats.Detected(reply.source_syntax, reply.source_document_type, reply.source_customization or None)
+    source = formats.Detected(
+        reply.source_syntax,
+        reply.source_document_type,
+        reply.source_customization or None,
+        reply.source_version or None,
+    )
     warnings = [
         (formats.ConversionNote if w.note else formats.ConversionWarning)(w.path, w.message, w.term or None)
         for w in reply.warnings

@@ -47,20 +47,22 @@ class ConversionWarning(_message.Message):
     def __init__(self, path: _Optional[str] = ..., message: _Optional[str] = ..., term: _Optional[str] = ..., note: _Optional[bool] = ...) -> None: ...
 
 class ConvertReply(_message.Message):
-    __slots__ = ("data", "warnings", "source_syntax", "source_document_type", "source_customization", "fault")
+    __slots__ = ("data", "warnings", "source_syntax", "source_document_type", "source_customization", "fault", "source_version")
     DATA_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYNTAX_FIELD_NUMBER: _ClassVar[int]
     SOURCE_DOCUMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_CUSTOMIZATION_FIELD_NUMBER: _ClassVar[int]
     FAULT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     warnings: _containers.RepeatedCompositeFieldContainer[ConversionWarning]
     source_syntax: str
     source_document_type: str
     source_customization: str
     fault: Fault
-    def __init__(self, data: _Optional[bytes] = ..., warnings: _Optional[_Iterable[_Union[ConversionWarning, _Mapping]]] = ..., source_syntax: _Optional[str] = ..., source_document_type: _Optional[str] = ..., source_customization: _Optional[str] = ..., fault: _Optional[_Union[Fault, _Mapping]] = ...) -> None: ...
+    source_version: str
+    def __init__(self, data: _Optional[bytes] = ..., warnings: _Optional[_Iterable[_Union[ConversionWarning, _Mapping]]] = ..., source_syntax: _Optional[str] = ..., source_document_type: _Optional[str] = ..., source_customization: _Optional[str] = ..., fault: _Optional[_Union[Fault, _Mapping]] = ..., source_version: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
     __slots__ = ("rule_id", "severity", "message", "location", "term", "rule_set")

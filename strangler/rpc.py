@@ -38,13 +38,17 @@ def queue_name(context: str) -> str:
     return f"{settings.CONTEXT_QUEUE_PREFIX}{context}"
 
 
+# A reply header naming a failure of the service itself (no reply message to carry a fault in).
+FAULT_HEADER = "x-pagero-fault"
+
+
 class RpcClient:
     """One connection and one reply queue per process; calls are serialised by a lock."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
-        self._replies: dict[str, bytes] = {}
+        self._replies: dict[str, bytes | RemoteFault] = {}
 
     def _connect(self) -> None:
         self._connection = Connection(settings.CELERY_BROKER_URL, connect_timeout=2)
@@ -58,7 +62,11 @@ class RpcClient:
         self._producer = Producer(self._channel, exchange=Exchange(""))
 
     def _on_reply(self, body, message) -> None:
-        self._replies[message.properties.get("correlation_id")] = message.body
+        fault = (message.headers or {}).get(FAULT_HEADER)
+        raw = message.body
+        # An empty body arrives as "" (kombu decodes it as text): it is an empty message, not text.
+        answer = raw.encode() if isinstance(raw, str) else bytes(raw)
+        self._replies[message.properties.get("correlation_id")] = RemoteFault(str(fault)) if fault else answer
 
     def reset(self) -> None:
         if self._connection is not None:
@@ -94,8 +102,11 @@ class RpcClient:
                         self._connection.drain_events(timeout=remaining)
                     except TimeoutError:
                         continue
-                return self._replies.pop(correlation_id)
-            except RemoteTimeout:
+                reply = self._replies.pop(correlation_id)
+                if isinstance(reply, RemoteFault):
+                    raise reply
+                return reply
+            except (RemoteTimeout, RemoteFault):
                 raise
             except Exception as exc:
                 self.reset()
@@ -123,6 +134,8 @@ def serve(
             envelope.ParseFromString(message.body)
             handler = handlers.get(envelope.method)
             reply = handler(envelope.body) if handler else b""
+            # A method this service does not serve (an older service, a newer caller) is the service's failure.
+            fault = {} if handler else {FAULT_HEADER: f"{envelope.method}: not served by this {context} service"}
             on_request(envelope.method)
             producer.publish(
                 reply,
@@ -130,6 +143,7 @@ def serve(
                 correlation_id=message.properties["correlation_id"],
                 content_type="application/x-protobuf",
                 content_encoding="binary",
+                headers=fault,
             )
             message.ack()
 

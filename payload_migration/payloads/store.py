@@ -140,8 +140,15 @@ class PhasedPayloadStore:
                 return self.cassandra.get(document_id, kind)
             except documents.PayloadError as exc:
                 record_read_difference(document_id, kind, "fallback", phase, str(exc))
-                return self.database.get(document_id, kind)
+                try:
+                    return self.database.get(document_id, kind)
+                except documents.PayloadNotFound:
+                    raise exc from None  # nothing to fall back on: the caller learns what is wrong with the truth
         return self._truth(phase).get(document_id, kind)
+
+    def count(self) -> int:
+        """How many payloads the store that is the truth in this phase holds."""
+        return self._truth(current_phase()).count()
 
     def _shadow_compare(self, phase: Phase, document_id: str, kind: str, expected_sha: str) -> None:
         try:

@@ -24,12 +24,14 @@ CONTEXTS = (
 OWNER = {"exchange": "pagero.documents", "web": "pagero.documents"}
 # (test folder, imported internal module): mostly models for setting up or checking a journey's state.
 REMAINING = {
+    ("contracts", "pagero.partners.models"),
     ("delivery", "pagero.documents.models"),
     ("delivery", "pagero.documents.pipeline"),
     ("delivery", "pagero.partners.models"),
     ("exchange", "pagero.delivery.webhook"),
     ("exchange", "pagero.formats.conversion"),
     ("exchange", "pagero.formats.model"),
+    ("exchange", "pagero.formats.orders"),
     ("exchange", "pagero.partners.models"),
     ("exchange", "pagero.routing.rules"),
     ("exchange", "shadow.observed"),
