@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pagero.documents import public as documents
+from pagero.formats import public as formats
 
 from . import codec
 from . import contexts_pb2 as pb
@@ -27,9 +29,9 @@ class Method:
 def _serve_convert(body: bytes) -> bytes:
     request = pb.ConvertRequest.FromString(body)
     try:
-        return codec.conversion_to_proto(
-            documents.LOCAL_FORMATS.convert(request.document, request.target, LOCAL_CALL)
-        ).SerializeToString()
+        # The extracted service converts invoices: the local port answers them with a formats.Conversion.
+        conversion = documents.LOCAL_FORMATS.convert(request.document, request.target, LOCAL_CALL)
+        return codec.conversion_to_proto(typing.cast(formats.Conversion, conversion)).SerializeToString()
     except Exception as exc:
         return pb.ConvertReply(fault=codec.fault_of(exc)).SerializeToString()
 

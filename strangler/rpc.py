@@ -98,6 +98,7 @@ class RpcClient:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise RemoteTimeout(f"{method}: no answer within {timeout:g}s")
+                    assert self._connection is not None  # connected above
                     try:
                         self._connection.drain_events(timeout=remaining)
                     except TimeoutError:

@@ -167,7 +167,7 @@ def resolve(host: str, port: int) -> list[str]:
     except ValueError:
         pass
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _vetted(url: str, addresses: list[str], host: str) -> None:
@@ -205,12 +205,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a fixed address, with the certificate checked against the host name (also sent as SNI)."""
 
     def __init__(self, target: Target, timeout: float) -> None:
-        super().__init__(target.address, target.port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(target.address, target.port, timeout=timeout, context=self._tls)
         self._server_name = target.host
 
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
 
 
 def _status_text(code: int) -> str:

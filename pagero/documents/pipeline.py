@@ -18,6 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -135,11 +136,16 @@ class Submission:
 
 
 # -- timeline and transitions -----------------------------------------------------------------
-def record(document: Document, kind: str, **detail: object) -> DocumentEvent:
+def _only_if(**detail: Any) -> dict[str, Any]:
+    """The event details that have a value (an empty list or None is left out of the timeline)."""
+    return {key: value for key, value in detail.items() if value}
+
+
+def record(document: Document, kind: str, **detail: Any) -> DocumentEvent:
     return DocumentEvent.objects.create(document=document, kind=kind, status=document.status, detail=detail)
 
 
-def move(document: Document, target: Status, kind: str, reason: str = "", **detail: object) -> None:
+def move(document: Document, target: Status, kind: str, reason: str = "", **detail: Any) -> None:
     """Change status (refusing illegal transitions) and add the event, in the caller's transaction."""
     check_transition(Status(document.status), target)
     document.status = target.value
@@ -280,6 +286,7 @@ def _validate(document: Document, data: bytes) -> _Validation:
     decision = routing_port().resolve(data, _context(document))
     if not decision.found:
         return _Validation(report, invoice=invoice, national=national)
+    assert decision.organisation_id is not None  # found
     lenient = partners.receive_profile(decision.organisation_id).lenient_national_rules
     return _Validation(
         report,
@@ -333,6 +340,7 @@ def validate_step(document_id) -> None:
             move(document, Status.REJECTED, EventKind.REJECTED, exc.message)
             return
         report = outcome.report
+        assert report is not None  # set whenever there is no error
         document.validation_report = report.as_dict()
         accepted = bool(outcome.national) and outcome.lenient
         if not report.valid and not accepted:
@@ -375,15 +383,16 @@ def validate_step(document_id) -> None:
                     f"{amount_field.max_digits - amount_field.decimal_places} digits before the decimal point",
                 )
                 return
-            document.payable_amount = payable
+            document.payable_amount = payable  # type: ignore[assignment]  # AmountField holds a Decimal
         document.save(update_fields=[*VALIDATION_FIELDS, "payable_amount"])
+        national: dict[str, Any] = {"national_findings": len(outcome.national)} if accepted else {}
         move(
             document,
             Status.VALIDATED,
             EventKind.VALIDATED,
             rule_sets=report.rule_sets,
             warnings=report.warning_count,
-            **({"national_findings": len(outcome.national)} if accepted else {}),
+            **national,
         )
         enqueue("route", document.id)
 
@@ -412,6 +421,7 @@ def route_step(document_id) -> None:
         if not decision.found:
             move(document, Status.UNDELIVERABLE, EventKind.UNDELIVERABLE, decision.reason, tried=decision.tried)
             return
+        assert decision.organisation_id is not None  # found
         profile = partners.receive_profile(decision.organisation_id)
         accepted_by = document.national_rules_accepted_by
         if accepted_by is not None and (decision.organisation_id != accepted_by or not profile.lenient_national_rules):
@@ -528,9 +538,10 @@ def _convert(document: Document, original: bytes) -> _Conversion:
             # A note (a source element no syntax holds) loses nothing a recipient could read: not a loss.
             converted = conversion.data
             warnings = [w for w in conversion.warnings if not isinstance(w, formats.ConversionNote)]
-        ran = {"warnings": warnings}
+        ran: dict[str, Any] = {"warnings": warnings}
         rendition, not_attached = converted, ""
         if warnings:
+            assert document.recipient_id is not None  # routed
             policy = partners.receive_profile(document.recipient_id).conversion_policy(document.target_format)
             if policy == partners.POLICY_STRICT:
                 return _Conversion(refused=True, **ran)
@@ -616,7 +627,7 @@ def convert_step(document_id) -> None:
             format=document.target_format,
             warnings=[str(w) for w in outcome.warnings[:MAX_LISTED]],
             lossless=not outcome.warnings,
-            **({"dropped": dropped} if dropped else {}),
+            **_only_if(dropped=dropped),
         )
         if outcome.attached:
             record(document, EventKind.ORIGINAL_ATTACHED, reference=ORIGINAL_REFERENCE, syntax=document.original_syntax)

@@ -180,7 +180,7 @@ def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
         return None
     events = [TimelineEvent(e.kind, e.status, e.at, e.detail) for e in document.events.all()]
     store = payload_store()
-    renditions = [fmt for fmt in Syntax if store.exists(str(document.id), rendition_payload(fmt))]
+    renditions = [str(fmt) for fmt in Syntax if store.exists(str(document.id), rendition_payload(fmt))]
     return DocumentDetail(
         _summary(document, organisation_id), events, document.validation_report, renditions, list(document.dropped)
     )

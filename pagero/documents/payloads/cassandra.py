@@ -12,6 +12,7 @@ row, which therefore acts as the commit marker: a reader sees a payload only onc
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -68,7 +69,7 @@ def _is_backpressure(exc: Exception) -> bool:
     if isinstance(exc, ConnectionBusy):
         return True
     errors = getattr(exc, "errors", None) if isinstance(exc, NoHostAvailable) else None
-    return bool(errors) and all(isinstance(e, ConnectionBusy) for e in errors.values())
+    return errors is not None and bool(errors) and all(isinstance(e, ConnectionBusy) for e in errors.values())
 
 
 def _with_backpressure(call: Callable[[], T]) -> T:
@@ -147,7 +148,7 @@ class CassandraPayloadStore:
             # One chunk at a time: callers that want throughput (backfill) run several puts in parallel.
             for number, chunk in enumerate(chunks):
                 params = (document_id, kind, number, chunk, sha256_hex(chunk), stamp)
-                _with_backpressure(lambda params=params: session.execute(statements["put_chunk"], params))
+                _with_backpressure(functools.partial(session.execute, statements["put_chunk"], params))
             meta = (document_id, kind, ref.sha256, ref.size, len(chunks), written_at, stamp)
             _with_backpressure(lambda: session.execute(statements["put_meta"], meta))
         except PayloadStoreUnavailable:
@@ -202,8 +203,8 @@ class CassandraPayloadStore:
             rows = list(self._run("scan", (cursor, batch_size), timeout=60))
             for row in rows:
                 ref = PayloadRef(row.document_id, row.kind, row.sha256, row.size)
-                written_at = row.written_at.replace(tzinfo=UTC) if row.written_at else None
-                yield StoredPayload(ref=ref, cursor=row[0], written_at=written_at)
+                # Rows are written with their time (put_meta): none without it.
+                yield StoredPayload(ref=ref, cursor=row[0], written_at=row.written_at.replace(tzinfo=UTC))
             if len(rows) < batch_size:
                 return
             cursor = rows[-1][0]
