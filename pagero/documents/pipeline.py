@@ -852,7 +852,15 @@ def submit_document(organisation_id: int, data: bytes) -> tuple[str, str, str]:
 
 
 class NotAnswerable(Exception):
-    """The order cannot be answered by this organisation (not found, not its order, not delivered yet)."""
+    """The order cannot be answered by this organisation."""
+
+
+class NoSuchOrder(NotAnswerable):
+    """No order received by this organisation has that id."""
+
+
+class OrderNotDelivered(NotAnswerable):
+    """The order has not reached the supplier (yet): there is nothing to answer."""
 
 
 def respond_to_order(
@@ -864,9 +872,9 @@ def respond_to_order(
         pk=order_id, recipient_id=organisation_id, document_type=DocumentType.ORDER
     ).first()
     if order is None:
-        raise NotAnswerable("no order received by this organisation has that id")
+        raise NoSuchOrder("no order received by this organisation has that id")
     if order.status not in {Status.DELIVERED, Status.ACKNOWLEDGED}:
-        raise NotAnswerable(f"the order is {order.status}: only a delivered order can be answered")
+        raise OrderNotDelivered(f"the order is {order.status}: only a delivered order can be answered")
     return submit(organisation_id, orders.response_for(order, answer, lines or {}, note))
 
 

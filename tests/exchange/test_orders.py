@@ -136,3 +136,22 @@ def test_only_the_supplier_answers_a_delivered_order_and_only_its_lines(delivere
 def test_an_acceptance_or_rejection_is_for_the_whole_order(delivered_order, acme):
     with pytest.raises(formats.ResponseRefused, match="accepted_with_changes"):
         documents.respond_to_order(acme.id, delivered_order.id, "accepted", {"1": formats.LineAnswer("rejected")})
+
+
+def test_the_supplier_answers_over_the_api(delivered_order, acme, nordic, outsider):
+    url = f"/api/v1/documents/{delivered_order.id}/response"
+    body = {"answer": "accepted_with_changes", "lines": {"1": {"status": "rejected"}}, "note": "no stock"}
+    answered = acme.client.post(url, body, content_type="application/json")
+    assert answered.status_code == 202, answered.content
+    response = Document.objects.get(pk=answered.json()["id"])
+    assert (response.document_type, response.status, response.related_document_id) == (
+        "order_response",
+        "delivered",
+        delivered_order.id,
+    )
+    assert nordic.client.post(url, body, content_type="application/json").status_code == 404  # the buyer's own order
+    assert outsider.client.post(url, body, content_type="application/json").status_code == 404
+    refused = acme.client.post(url, {"answer": "accepted", "lines": {"9": {}}}, content_type="application/json")
+    assert refused.status_code == 422 and "no line 9" in refused.json()["message"]
+    invalid = acme.client.post(url, {"answer": "perhaps"}, content_type="application/json")
+    assert invalid.status_code == 400 and invalid.json()["error"] == "invalid_answer"
