@@ -2,9 +2,10 @@
 
 Starts gunicorn (the API, over HTTP on loopback) and a Celery worker on RabbitMQ, submits N invoices
 from one organisation to another (UBL in, CII out, inbox channel) from C concurrent clients, and prints
-submit latency p50/p99 and documents per second end to end (first submit to last delivery).
+submit latency p50/p99 and documents per second end to end (first submit to last delivery). With --orders,
+Peppol orders go the same way (UBL in, EDIFACT ORDERS D96A out: the recipient's order format).
 
-    python bench/pipeline.py [--documents 300] [--clients 4] [--web-workers 2] [--concurrency 2]
+    python bench/pipeline.py [--documents 300] [--clients 4] [--web-workers 2] [--concurrency 2] [--orders]
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def prepare():
     partners.add_identifier(sender.id, "0007", "5567321707", verified=True)
     recipient = partners.ensure_organisation("Bench Recipient", "bench-recipient")
     partners.add_identifier(recipient.id, "0192", "987654325", verified=True)
-    partners.set_receive_preferences(recipient.id, format="cii", channel="inbox")
+    partners.set_receive_preferences(recipient.id, format="cii", order_format="edifact", channel="inbox")
     return partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
 
 
@@ -82,12 +83,22 @@ def stop_stack(processes) -> None:
         process.wait(timeout=30)
 
 
-def measure(token: str, count: int, clients: int, prefix: str) -> tuple[list[float], float, float]:
-    """Submit `count` invoices over HTTP; (submit latencies in s, submit seconds, seconds until all delivered)."""
-    from pagero.documents.models import Document
-    from tests.exchange.factory import document
+def bodies_of(count: int, prefix: str, orders: bool) -> list[bytes]:
+    from tests.exchange.factory import document, order_document
 
-    bodies = [document("ubl", number=f"{prefix}-{n}") for n in range(count)]
+    if orders:  # from the bench sender (the buyer) to the bench recipient (the supplier)
+        parties = {"buyer_endpoint": ("0007", "5567321707"), "seller_endpoint": ("0192", "987654325")}
+        return [order_document("ubl", number=f"{prefix}-{n}", **parties) for n in range(count)]
+    return [document("ubl", number=f"{prefix}-{n}") for n in range(count)]
+
+
+def measure(
+    token: str, count: int, clients: int, prefix: str, orders: bool = False
+) -> tuple[list[float], float, float]:
+    """Submit `count` documents over HTTP; (submit latencies in s, submit seconds, seconds until all delivered)."""
+    from pagero.documents.models import Document
+
+    bodies = bodies_of(count, prefix, orders)
 
     def submit(body: bytes) -> float:
         request = urllib.request.Request(
@@ -120,25 +131,30 @@ def measure(token: str, count: int, clients: int, prefix: str) -> tuple[list[flo
     return latencies, submitted, time.perf_counter() - started
 
 
+KIND = {True: "orders (UBL in, EDIFACT ORDERS out", False: "invoices (UBL in, CII out"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--orders", action="store_true", help="Peppol orders (UBL -> EDIFACT D96A) instead of invoices")
     args = parser.parse_args()
     setup_django()
     sys.path.insert(0, str(ROOT))
     token = prepare()
     processes = start_stack(args.web_workers, args.concurrency)
     try:
-        measure(token, 5, 1, "WARMUP")  # the first requests load the app in each process
-        latencies, submitted, elapsed = measure(token, args.documents, args.clients, "BENCH")
+        measure(token, 5, 1, "WARMUP", args.orders)  # the first requests load the app in each process
+        latencies, submitted, elapsed = measure(token, args.documents, args.clients, "BENCH", args.orders)
     finally:
         stop_stack(processes)
     ms = [x * 1000 for x in latencies]
     print(
-        f"{args.documents} invoices (UBL in, CII out, inbox), {args.clients} clients, {args.web_workers} web "
+        f"{args.documents} {KIND[args.orders]}, inbox), "
+        f"{args.clients} clients, {args.web_workers} web "
         f"workers, {args.concurrency} Celery processes; PostgreSQL, RabbitMQ on this machine (2 cores)"
     )
     print(
