@@ -7,9 +7,9 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from pagero.formats.public import Invoice
 
@@ -32,7 +32,7 @@ def _markup(value: object) -> str:
     return escape(_text(value))
 
 
-def _address(party) -> str:
+def _address(party) -> str:  # a Seller or a Buyer
     a = party.address
     parts = [a.line1, a.line2, a.line3, " ".join(x for x in (a.post_code, a.city) if x), a.country_code]
     return "<br/>".join(_markup(p) for p in parts if p)
@@ -49,8 +49,24 @@ def render_pdf(invoice: Invoice) -> bytes:
         title=f"Invoice {invoice.number}",
         author=_text(invoice.seller.name),
     )
+    story: list[Flowable] = [
+        *_heading(invoice, styles),
+        _parties(invoice, styles),
+        Spacer(1, 6 * mm),
+        _lines(invoice, styles),
+        Spacer(1, 6 * mm),
+        _vat_breakdown(invoice),
+        Spacer(1, 6 * mm),
+        _totals(invoice),
+        *_payment(invoice, styles),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _heading(invoice: Invoice, styles: StyleSheet1) -> list[Flowable]:
     title = "Credit note" if invoice.is_credit_note else "Invoice"
-    story = [
+    return [
         Paragraph(f"{title} {_markup(invoice.number)}", styles["Title"]),
         Paragraph(
             f"Issue date {_markup(invoice.issue_date)} &nbsp; Due date {_markup(invoice.due_date)} &nbsp; "
@@ -59,8 +75,12 @@ def render_pdf(invoice: Invoice) -> bytes:
         ),
         Spacer(1, 6 * mm),
     ]
+
+
+def _parties(invoice: Invoice, styles: StyleSheet1) -> Table:
+    """Seller and buyer side by side: name, address and VAT identifier."""
     seller, buyer = invoice.seller, invoice.buyer
-    parties = Table(
+    return Table(
         [
             [Paragraph("<b>Seller</b>", styles["Normal"]), Paragraph("<b>Buyer</b>", styles["Normal"])],
             [
@@ -74,8 +94,10 @@ def render_pdf(invoice: Invoice) -> bytes:
         ],
         colWidths=[87 * mm, 87 * mm],
     )
-    story += [parties, Spacer(1, 6 * mm)]
-    rows = [["#", "Item", "Quantity", "Price", "VAT", "Net"]]
+
+
+def _lines(invoice: Invoice, styles: StyleSheet1) -> Table:
+    rows: list[list[str | Paragraph]] = [["#", "Item", "Quantity", "Price", "VAT", "Net"]]
     for line in invoice.lines:
         rows.append(
             [
@@ -99,11 +121,17 @@ def render_pdf(invoice: Invoice) -> bytes:
             ]
         )
     )
-    story += [table, Spacer(1, 6 * mm)]
+    return table
+
+
+def _vat_breakdown(invoice: Invoice) -> Table:
     vat = [["VAT category", "Rate", "Taxable", "VAT"]] + [
         [_text(b.category), _text(b.rate), _text(b.taxable_amount), _text(b.tax_amount)] for b in invoice.vat_breakdown
     ]
-    story += [Table(vat, style=[("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]), Spacer(1, 6 * mm)]
+    return Table(vat, style=[("GRID", (0, 0), (-1, -1), 0.25, colors.grey)])
+
+
+def _totals(invoice: Invoice) -> Table:
     t = invoice.totals
     totals = [
         ["Sum of lines", _text(t.line_net_total)],
@@ -113,9 +141,12 @@ def render_pdf(invoice: Invoice) -> bytes:
         ["Paid", _text(t.prepaid)],
         ["Amount due", _text(t.payable)],
     ]
-    story += [
-        Table(totals, style=[("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, 5), (-1, 5), "Helvetica-Bold")])
-    ]
+    return Table(totals, style=[("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, 5), (-1, 5), "Helvetica-Bold")])
+
+
+def _payment(invoice: Invoice, styles: StyleSheet1) -> list[Flowable]:
+    """Payment means, accounts and reference, then the payment terms: each only when the invoice states it."""
+    story: list[Flowable] = []
     payment = invoice.payment
     if payment:
         accounts = ", ".join(_markup(c.account_id) for c in payment.credit_transfers)
@@ -129,5 +160,4 @@ def render_pdf(invoice: Invoice) -> bytes:
         ]
     if invoice.payment_terms:
         story.append(Paragraph(f"Terms: {_markup(invoice.payment_terms)}", styles["Normal"]))
-    doc.build(story)
-    return buffer.getvalue()
+    return story

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .validation.report import Finding
 
 
 class FormatError(Exception):
@@ -95,12 +99,12 @@ class InvalidOutput(FormatError):
 
     code = "invalid_output"
 
-    def __init__(self, message: str, *, findings: list | None = None) -> None:
+    def __init__(self, message: str, *, findings: list[Finding] | None = None) -> None:
         super().__init__(message)
         self.findings = list(findings or [])
 
-    def as_dict(self) -> dict:
-        body: dict = dict(super().as_dict())
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = dict(super().as_dict())
         body["findings"] = [
             {"rule_id": f.rule_id, "severity": f.severity, "message": f.message, "location": f.location, "term": f.term}
             for f in self.findings

@@ -325,7 +325,8 @@ def term_of(cls: type, attribute: str) -> str:
     """The BT/BG id of a model attribute, e.g. term_of(Invoice, "number") == "BT-1"."""
     for f in fields(cls):
         if f.name == attribute:
-            return f.metadata["term"]
+            code: str = f.metadata["term"]
+            return code
     raise KeyError(f"{cls.__name__} has no attribute {attribute}")
 
 

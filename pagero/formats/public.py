@@ -69,7 +69,8 @@ __all__ = [
 
 
 def _limit() -> int:
-    return settings.MAX_DOCUMENT_BYTES
+    limit: int = settings.MAX_DOCUMENT_BYTES
+    return limit
 
 
 def detect(data: bytes) -> Detected:

@@ -1,4 +1,4 @@
-"""Safe XML parsing and a reader helper that remembers which elements the model consumed.
+"""Safe XML parsing, and the source the UBL and CII readers read through, which keeps account of what they consumed.
 
 Parsing never resolves entities, never loads a DTD, never touches the network, and refuses any
 document that carries a DOCTYPE at all (no e-invoice syntax uses one; it is only ever an attack).
@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import TypeAlias, cast
 
 from lxml import etree
 
@@ -23,14 +25,19 @@ from .errors import (
     MalformedXml,
 )
 from .limits import MAX_UNUSED_WARNINGS, MAX_XML_DEPTH, MAX_XML_ELEMENTS
+from .model import BinaryObject
 from .values import parse_decimal, parse_iso_date
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = MAX_XML_DEPTH
 NOT_HELD = "not held by the EN 16931 model; it would be lost in conversion"
 PREFIXED = re.compile(r"\b([a-z]+):(?=[A-Za-z])")
-_CLARK_CACHES: dict[tuple, dict[str, tuple[str, ...]]] = {}
-NOTHING: list = []
+_CLARK_CACHES: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
+NOTHING: list[etree._Element] = []
+
+
+# What a reader step is given: an element, or None where the document has none (every read of None finds nothing).
+Node: TypeAlias = "etree._Element | None"
 
 
 def _clark_cache(namespaces: dict[str, str]) -> dict[str, tuple[str, ...]]:
@@ -76,7 +83,7 @@ def parse_xml(data: bytes) -> etree._Element:
     except (ValueError, etree.LxmlError) as exc:  # e.g. unicode strings with an encoding declaration
         raise MalformedXml(f"the document could not be read as XML: {exc}") from None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if docinfo.doctype or docinfo.internalDTD is not None:  # type: ignore[union-attr]  # not in lxml-stubs 0.5
         raise ForbiddenXmlFeature("XML with a DOCTYPE (DTD) is not accepted")
     check_budget(root, len(data))
     return root
@@ -90,7 +97,7 @@ def check_budget(root: etree._Element, size: int) -> None:
             f"the document nests elements {nesting_depth(root)} levels deep; the limit is {MAX_DEPTH} levels"
         )
     if size >= MAX_XML_ELEMENTS * _SMALLEST_ELEMENT_BYTES:
-        count = int(_ELEMENT_COUNT(root))
+        count = int(cast(float, _ELEMENT_COUNT(root)))  # XPath count() is a number
         if count > MAX_XML_ELEMENTS:
             raise DocumentTooComplex(f"the document has {count} elements; the limit is {MAX_XML_ELEMENTS} elements")
 
@@ -112,20 +119,32 @@ def local_name(element: etree._Element) -> str:
 
 
 class XmlSource:
-    """Reads a parsed document through namespace-prefixed paths and records what was consumed."""
+    """Reads a parsed document through namespace-prefixed paths and keeps account of what was read.
+
+    Reading is recording: every read (`first`, `all`, `text`, `free_text`, `decimal`, `iso_date`) returns what
+    it found and records that element, with its ancestors, as consumed, so that `unread()` can name what the
+    model does not hold. Three calls change that account without reading a value:
+    - `consume(node, path)`: an element whose presence is syntax, not content (a schema-required name, the VAT
+      type code), so that it is not reported as lost;
+    - `consume_subtree(node, path)`: the same for an element and everything in it (a second value, which is
+      reported as such rather than as unknown elements);
+    - `release(node, path)`: an element a reader looked at only to decide that the model has no place for it,
+      so that it is reported, with its path.
+    """
 
     def __init__(self, root: etree._Element, namespaces: dict[str, str]) -> None:
         self.root = root
         self.ns = namespaces
-        self.used: set[etree._Element] = {root}
-        self.warnings: list[ConversionWarning] = []  # about values read with a change (a dropped time zone)
+        self._consumed: set[etree._Element] = {root}
+        self._warnings: list[ConversionWarning] = []  # about values read with a change (a dropped time zone)
         self._clark = _clark_cache(namespaces)
         self._children: dict[etree._Element, dict[str, list[etree._Element]]] = {}
 
-    def _mark(self, element: etree._Element) -> None:
-        used = self.used
-        while element is not None and element not in used:
-            used.add(element)
+    def _record(self, element: etree._Element | None) -> None:
+        """Records `element` and its ancestors (stopping at the first one already recorded)."""
+        consumed = self._consumed
+        while element is not None and element not in consumed:
+            consumed.add(element)
             element = element.getparent()
 
     def clark(self, path: str) -> tuple[str, ...]:
@@ -145,12 +164,14 @@ class XmlSource:
             self._children[node] = index
         return index
 
-    def _find(self, node: etree._Element, path: str) -> list[etree._Element]:
-        """Child paths (a/b/c) resolved over an index of each visited node's children by tag.
+    def _find(self, node: etree._Element | None, path: str) -> list[etree._Element]:
+        """Child paths (a/b/c) resolved over an index of each visited node's children by tag; nothing is recorded.
 
         lxml's find() runs multi-step paths through its Python ElementPath; readers ask ~150 paths per
         invoice, so indexing children once per node makes parsing several times faster.
         """
+        if node is None:  # an absent parent (a document without, say, its transaction) has no children
+            return []
         if path == ".":
             return [node]
         steps = self.clark(path)
@@ -166,33 +187,24 @@ class XmlSource:
                 break
         return nodes
 
+    def _find_first(self, node: etree._Element | None, path: str) -> etree._Element | None:
+        found = self._find(node, path)
+        return found[0] if found else None
+
+    # -- reads: each returns what it found and records it as consumed -----------------------------
     def all(self, node: etree._Element | None, path: str) -> list[etree._Element]:
-        if node is None:  # an absent parent (a document without, say, its transaction) has no children
-            return []
         found = self._find(node, path)
         for element in found:
-            self._mark(element)
+            self._record(element)
         return found
 
     def first(self, node: etree._Element | None, path: str) -> etree._Element | None:
-        if node is None:
-            return None
-        found = self._find(node, path)
-        if not found:
-            return None
-        element = found[0]
-        self._mark(element)
+        element = self._find_first(node, path)
+        self._record(element)
         return element
 
-    def mark_subtree(self, element: etree._Element) -> None:
-        """Syntax boilerplate (e.g. TaxScheme VAT) that carries no business information."""
-        for sub in element.iter():
-            self.used.add(sub)
-        self._mark(element)
-
     def text(self, node: etree._Element | None, path: str) -> str | None:
-        element = self.first(node, path)
-        return element_text(element)
+        return element_text(self.first(node, path))
 
     def free_text(self, node: etree._Element | None, path: str) -> str | None:
         """Free text (notes, payment terms) exactly as written: line breaks can carry meaning (XRechnung Skonto)."""
@@ -202,19 +214,17 @@ class XmlSource:
         return element.text
 
     def attr(self, node: etree._Element | None, path: str, name: str) -> str | None:
-        found = self._find(node, path) if node is not None else []
-        if not found:
+        """An attribute of the element at `path`; the element itself is recorded by the read of its value."""
+        element = self._find_first(node, path)
+        if element is None:
             return None
-        value = found[0].get(name)
+        value = element.get(name)
         return value.strip() if value and value.strip() else None
-
-    def path_of(self, element: etree._Element) -> str:
-        return readable_path(element, self.ns)
 
     def decimal(self, node: etree._Element | None, path: str, term: str) -> Decimal | None:
         element = self.first(node, path)
         raw = element_text(element)
-        if raw is None:
+        if element is None or raw is None:
             return None
         try:
             return parse_decimal(raw)
@@ -225,20 +235,18 @@ class XmlSource:
         """An xsd:date. A time zone (which xsd:date allows and EN 16931 does not) is dropped with a warning."""
         element = self.first(node, path)
         raw = element_text(element)
-        if raw is None:
+        if element is None or raw is None:
             return None
         try:
             value, zone = parse_iso_date(raw)
         except ValueError as exc:
             raise InvalidValue(refused(term, raw, exc), path=self.path_of(element), term=term) from None
         if zone is not None:
-            self.warnings.append(ConversionWarning(self.path_of(element), zone_dropped(raw, zone), term))
+            self.warn(ConversionWarning(self.path_of(element), zone_dropped(raw, zone), term))
         return value
 
-    def attachment(self, binary: etree._Element):
+    def attachment(self, binary: etree._Element) -> BinaryObject:
         """BT-125: a base64 binary object element with its mimeCode and filename attributes."""
-        from .model import BinaryObject
-
         try:
             content = base64.b64decode("".join((binary.text or "").split()), validate=True)
         except (binascii.Error, ValueError):
@@ -247,13 +255,52 @@ class XmlSource:
             ) from None
         return BinaryObject(content, binary.get("mimeCode", ""), binary.get("filename", ""))
 
-    def unused_warnings(self) -> list[ConversionWarning]:
+    # -- the account of what was read, changed without reading a value ----------------------------
+    def consume(self, node: etree._Element | None, path: str) -> None:
+        """Records the element at `path` as consumed although no value is taken from it: its presence is syntax
+        (the schema requires it, or it restates what EN 16931 implies), so converting it loses nothing."""
+        self._record(self._find_first(node, path))
+
+    def consume_subtree(self, node: etree._Element | None, path: str = ".") -> None:
+        """Records the element at `path` and everything in it as consumed: syntax boilerplate with children
+        (cac:TaxScheme VAT), or a second value the reader reports as such rather than as unknown elements."""
+        element = self._find_first(node, path)
+        if element is None:
+            return
+        self._consumed.update(element.iter())
+        self._record(element)
+
+    def release(self, node: etree._Element | None, path: str = ".") -> None:
+        """Takes the element at `path` (not its ancestors) out of what was consumed: a reader that read it only to
+        decide that the model has no place for it leaves it to `unread()`, which reports it with its path."""
+        element = self._find_first(node, path)
+        if element is not None:
+            self._consumed.discard(element)
+
+    def warn(self, warning: ConversionWarning) -> None:
+        """A warning about a value read with a change or not read (a second value, an untyped reference)."""
+        self._warnings.append(warning)
+
+    def path_of(self, element: etree._Element) -> str:
+        return readable_path(element, self.ns)
+
+    def unread(self) -> Iterator[etree._Element]:
+        """Leaf elements with content that no read consumed: what the model cannot hold."""
+        consumed = self._consumed
+        for element in self.root.iter():
+            if not isinstance(element.tag, str) or element in consumed:
+                continue
+            if len(element) == 0 and ((element.text and element.text.strip()) or element.attrib):
+                yield element
+
+
+    def conversion_warnings(self) -> list[ConversionWarning]:
         """The reader's warnings, then everything the model did not take, with paths: the first
         MAX_UNUSED_WARNINGS of those, and one warning with the count of the rest."""
-        warnings = list(self.warnings)
+        warnings = list(self._warnings)
         paths = PathBuilder(self.ns)
         count = 0
-        for element in self.unused_leaves():
+        for element in self.unread():
             count += 1
             if count <= MAX_UNUSED_WARNINGS:
                 warnings.append(ConversionWarning(path=paths.of(element), message=NOT_HELD))
@@ -262,20 +309,6 @@ class XmlSource:
                 ConversionWarning(path=paths.of(self.root), message=more_not_held(count - MAX_UNUSED_WARNINGS))
             )
         return warnings
-
-    def unused_paths(self) -> list[str]:
-        """The paths of all leaf elements with content that no reader step consumed."""
-        paths = PathBuilder(self.ns)
-        return [paths.of(element) for element in self.unused_leaves()]
-
-    def unused_leaves(self):
-        """Leaf elements with content that no reader step consumed: what the model cannot hold."""
-        used = self.used
-        for element in self.root.iter():
-            if not isinstance(element.tag, str) or element in used:
-                continue
-            if len(element) == 0 and ((element.text and element.text.strip()) or element.attrib):
-                yield element
 
 
 def more_not_held(count: int, what: str = "elements") -> str:
@@ -329,18 +362,19 @@ class PathBuilder:
 
     def of(self, element: etree._Element) -> str:
         steps = []
-        while element is not None:
-            if isinstance(element.tag, str):
-                qname = etree.QName(element)
+        node: etree._Element | None = element
+        while node is not None:
+            if isinstance(node.tag, str):
+                qname = etree.QName(node)
                 prefix = self.prefixes.get(qname.namespace)
                 name = f"{prefix}:{qname.localname}" if prefix else qname.localname
             else:
                 name = "comment()"
-            parent = element.getparent()
+            parent = node.getparent()
             if parent is not None:
-                position = self.position(parent, element)
+                position = self.position(parent, node)
                 if position is not None:
                     name += f"[{position}]"
             steps.append(name)
-            element = parent
+            node = parent
         return "/" + "/".join(reversed(steps))

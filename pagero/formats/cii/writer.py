@@ -13,7 +13,20 @@ from decimal import Decimal
 from lxml import etree
 
 from ..errors import ConversionNote, ConversionWarning
-from ..model import Address, AllowanceCharge, Contact, Identifier, Invoice, Line, LineAllowanceCharge, Period
+from ..model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    CreditTransfer,
+    Identifier,
+    Invoice,
+    Item,
+    Line,
+    LineAllowanceCharge,
+    PaymentInstructions,
+    Period,
+    SupportingDocument,
+)
 from ..values import ccyymmdd, text
 from .names import QDT, RAM, RSM, UDT
 from .reader import TAX_POINT_CODE_TO_CII
@@ -82,7 +95,7 @@ class _CiiWriter:
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), self.warnings
 
     # -- parties --------------------------------------------------------------------------------
-    def ids(self, party, identifiers: list[Identifier]) -> None:
+    def ids(self, party: etree._Element, identifiers: list[Identifier]) -> None:
         for identifier in identifiers:
             if identifier.scheme is None:
                 ram(party, "ID", identifier.value)
@@ -90,7 +103,7 @@ class _CiiWriter:
             if identifier.scheme is not None:
                 ram(party, "GlobalID", identifier.value, schemeID=identifier.scheme)
 
-    def address(self, party, address: Address | None) -> None:
+    def address(self, party: etree._Element, address: Address | None) -> None:
         if address is None:
             return
         node = ram(party, "PostalTradeAddress")
@@ -102,7 +115,7 @@ class _CiiWriter:
         opt(node, "CountryID", address.country_code)
         opt(node, "CountrySubDivisionName", address.country_subdivision)
 
-    def contact(self, party, contact: Contact | None) -> None:
+    def contact(self, party: etree._Element, contact: Contact | None) -> None:
         if contact is None:
             return
         node = ram(party, "DefinedTradeContact")
@@ -112,7 +125,7 @@ class _CiiWriter:
         if contact.email:
             ram(ram(node, "EmailURIUniversalCommunication"), "URIID", contact.email)
 
-    def legal(self, party, legal_id: Identifier | None, trading_name: str | None) -> None:
+    def legal(self, party: etree._Element, legal_id: Identifier | None, trading_name: str | None) -> None:
         if legal_id is None and trading_name is None:
             return
         node = ram(party, "SpecifiedLegalOrganization")
@@ -120,35 +133,19 @@ class _CiiWriter:
             ram(node, "ID", legal_id.value, schemeID=legal_id.scheme)
         opt(node, "TradingBusinessName", trading_name)
 
-    def endpoint(self, party, identifier: Identifier | None) -> None:
+    def endpoint(self, party: etree._Element, identifier: Identifier | None) -> None:
         if identifier is not None:
             ram(ram(party, "URIUniversalCommunication"), "URIID", identifier.value, schemeID=identifier.scheme)
 
-    def tax_registration(self, party, value: str | None, scheme: str) -> None:
+    def tax_registration(self, party: etree._Element, value: str | None, scheme: str) -> None:
         if value:
             ram(ram(party, "SpecifiedTaxRegistration"), "ID", value, schemeID=scheme)
 
-    def agreement(self, node) -> None:
+    def agreement(self, node: etree._Element) -> None:
         inv = self.inv
         opt(node, "BuyerReference", inv.buyer_reference)
-        seller, party = inv.seller, ram(node, "SellerTradeParty")
-        self.ids(party, seller.identifiers)
-        opt(party, "Name", seller.name)
-        opt(party, "Description", seller.additional_legal_info)
-        self.legal(party, seller.legal_registration_id, seller.trading_name)
-        self.contact(party, seller.contact)
-        self.address(party, seller.address)
-        self.endpoint(party, seller.electronic_address)
-        self.tax_registration(party, seller.vat_id, "VA")
-        self.tax_registration(party, seller.tax_registration_id, "FC")
-        buyer, party = inv.buyer, ram(node, "BuyerTradeParty")
-        self.ids(party, [buyer.identifier] if buyer.identifier else [])
-        opt(party, "Name", buyer.name)
-        self.legal(party, buyer.legal_registration_id, buyer.trading_name)
-        self.contact(party, buyer.contact)
-        self.address(party, buyer.address)
-        self.endpoint(party, buyer.electronic_address)
-        self.tax_registration(party, buyer.vat_id, "VA")
+        self.seller(ram(node, "SellerTradeParty"))
+        self.buyer(ram(node, "BuyerTradeParty"))
         if inv.tax_representative:
             rep, party = inv.tax_representative, ram(node, "SellerTaxRepresentativeTradeParty")
             opt(party, "Name", rep.name)
@@ -161,19 +158,7 @@ class _CiiWriter:
         if inv.contract_reference:
             ram(ram(node, "ContractReferencedDocument"), "IssuerAssignedID", inv.contract_reference)
         for doc in inv.supporting_documents:
-            ref = ram(node, "AdditionalReferencedDocument")
-            opt(ref, "IssuerAssignedID", doc.reference)
-            opt(ref, "URIID", doc.external_location)
-            ram(ref, "TypeCode", "916")
-            opt(ref, "Name", doc.description)
-            if doc.attachment:
-                ram(
-                    ref,
-                    "AttachmentBinaryObject",
-                    base64.b64encode(doc.attachment.content).decode("ascii"),
-                    mimeCode=doc.attachment.mime_code,
-                    filename=doc.attachment.filename,
-                )
+            self.supporting_document(ram(node, "AdditionalReferencedDocument"), doc)
         if inv.tender_reference:
             ref = ram(node, "AdditionalReferencedDocument")
             ram(ref, "IssuerAssignedID", inv.tender_reference)
@@ -188,7 +173,44 @@ class _CiiWriter:
             ram(project, "ID", inv.project_reference)
             ram(project, "Name", "Project reference")  # required by the schema; no EN 16931 term
 
-    def delivery(self, node) -> None:
+    def seller(self, party: etree._Element) -> None:
+        seller = self.inv.seller
+        self.ids(party, seller.identifiers)
+        opt(party, "Name", seller.name)
+        opt(party, "Description", seller.additional_legal_info)
+        self.legal(party, seller.legal_registration_id, seller.trading_name)
+        self.contact(party, seller.contact)
+        self.address(party, seller.address)
+        self.endpoint(party, seller.electronic_address)
+        self.tax_registration(party, seller.vat_id, "VA")
+        self.tax_registration(party, seller.tax_registration_id, "FC")
+
+    def buyer(self, party: etree._Element) -> None:
+        buyer = self.inv.buyer
+        self.ids(party, [buyer.identifier] if buyer.identifier else [])
+        opt(party, "Name", buyer.name)
+        self.legal(party, buyer.legal_registration_id, buyer.trading_name)
+        self.contact(party, buyer.contact)
+        self.address(party, buyer.address)
+        self.endpoint(party, buyer.electronic_address)
+        self.tax_registration(party, buyer.vat_id, "VA")
+
+    @staticmethod
+    def supporting_document(ref: etree._Element, doc: SupportingDocument) -> None:
+        opt(ref, "IssuerAssignedID", doc.reference)
+        opt(ref, "URIID", doc.external_location)
+        ram(ref, "TypeCode", "916")
+        opt(ref, "Name", doc.description)
+        if doc.attachment:
+            ram(
+                ref,
+                "AttachmentBinaryObject",
+                base64.b64encode(doc.attachment.content).decode("ascii"),
+                mimeCode=doc.attachment.mime_code,
+                filename=doc.attachment.filename,
+            )
+
+    def delivery(self, node: etree._Element) -> None:
         inv, delivery = self.inv, self.inv.delivery
         if delivery and (delivery.location_id or delivery.party_name or delivery.address):
             party = ram(node, "ShipToTradeParty")
@@ -203,7 +225,7 @@ class _CiiWriter:
             ram(ram(node, "ReceivingAdviceReferencedDocument"), "IssuerAssignedID", inv.receiving_advice_reference)
 
     # -- settlement -----------------------------------------------------------------------------
-    def settlement(self, node) -> None:
+    def settlement(self, node: etree._Element) -> None:
         inv, payment = self.inv, self.inv.payment
         debit = payment.direct_debit if payment else None
         opt(node, "CreditorReferenceID", debit.creditor_id if debit else None)
@@ -225,30 +247,53 @@ class _CiiWriter:
             self.ids(party, [inv.payee.identifier] if inv.payee.identifier else [])
             opt(party, "Name", inv.payee.name)
             self.legal(party, inv.payee.legal_registration_id, None)
-        if payment and payment.means_code:
-            transfers = payment.credit_transfers or [None]
-            for index, transfer in enumerate(transfers):
-                means = ram(node, "SpecifiedTradeSettlementPaymentMeans")
-                ram(means, "TypeCode", payment.means_code)
-                opt(means, "Information", payment.means_text)
-                if index == 0 and payment.card:
-                    card = ram(means, "ApplicableTradeSettlementFinancialCard")
-                    opt(card, "ID", payment.card.primary_account_number)
-                    opt(card, "CardholderName", payment.card.holder_name)
-                if index == 0 and debit and debit.debited_account_id:
-                    ram(ram(means, "PayerPartyDebtorFinancialAccount"), "IBANID", debit.debited_account_id)
-                if transfer is not None:
-                    account = ram(means, "PayeePartyCreditorFinancialAccount")
-                    opt(account, "IBANID", transfer.account_id)
-                    opt(account, "AccountName", transfer.account_name)
-                    if transfer.service_provider_id:
-                        ram(
-                            ram(means, "PayeeSpecifiedCreditorFinancialInstitution"),
-                            "BICID",
-                            transfer.service_provider_id,
-                        )
-        elif payment and (payment.credit_transfers or payment.card or (debit and debit.debited_account_id)):
-            self.warn("/rsm:CrossIndustryInvoice", "payment accounts need a payment means code in CII", "BT-81")
+        if payment:
+            self.payment_means(node, payment)
+        self.vat_breakdown(node)
+        self.period(node, inv.delivery.invoicing_period if inv.delivery else None)
+        for items, charge in ((inv.allowances, False), (inv.charges, True)):
+            for item in items:
+                self.document_allowance_charge(node, item, charge)
+        mandate = debit.mandate_reference if debit else None
+        if inv.payment_terms or inv.due_date or mandate:
+            terms = ram(node, "SpecifiedTradePaymentTerms")
+            opt(terms, "Description", inv.payment_terms)
+            date_time(terms, "DueDateDateTime", inv.due_date)
+            opt(terms, "DirectDebitMandateID", mandate)
+        self.totals(ram(node, "SpecifiedTradeSettlementHeaderMonetarySummation"))
+        self.preceding_invoices(node)
+        if inv.buyer_accounting_reference:
+            ram(ram(node, "ReceivableSpecifiedTradeAccountingAccount"), "ID", inv.buyer_accounting_reference)
+
+    def payment_means(self, node: etree._Element, payment: PaymentInstructions) -> None:
+        """BG-16: one ram:SpecifiedTradeSettlementPaymentMeans per credit transfer account (CII has one account per
+        means); the card and the debited account go with the first."""
+        debit = payment.direct_debit
+        if not payment.means_code:
+            if payment.credit_transfers or payment.card or (debit and debit.debited_account_id):
+                self.warn("/rsm:CrossIndustryInvoice", "payment accounts need a payment means code in CII", "BT-81")
+            return
+        transfers: list[CreditTransfer | None] = [*payment.credit_transfers] or [None]
+        for index, transfer in enumerate(transfers):
+            means = ram(node, "SpecifiedTradeSettlementPaymentMeans")
+            ram(means, "TypeCode", payment.means_code)
+            opt(means, "Information", payment.means_text)
+            if index == 0 and payment.card:
+                card = ram(means, "ApplicableTradeSettlementFinancialCard")
+                opt(card, "ID", payment.card.primary_account_number)
+                opt(card, "CardholderName", payment.card.holder_name)
+            if index == 0 and debit and debit.debited_account_id:
+                ram(ram(means, "PayerPartyDebtorFinancialAccount"), "IBANID", debit.debited_account_id)
+            if transfer is not None:
+                account = ram(means, "PayeePartyCreditorFinancialAccount")
+                opt(account, "IBANID", transfer.account_id)
+                opt(account, "AccountName", transfer.account_name)
+                if transfer.service_provider_id:
+                    bank = ram(means, "PayeeSpecifiedCreditorFinancialInstitution")
+                    ram(bank, "BICID", transfer.service_provider_id)
+
+    def vat_breakdown(self, node: etree._Element) -> None:
+        inv = self.inv
         for index, breakdown in enumerate(inv.vat_breakdown):
             tax = ram(node, "ApplicableTradeTax")
             opt(tax, "CalculatedAmount", breakdown.tax_amount)
@@ -271,22 +316,17 @@ class _CiiWriter:
                 "CII holds the VAT point date in the VAT breakdown, and there is none",
                 "BT-7",
             )
-        self.period(node, inv.delivery.invoicing_period if inv.delivery else None)
-        for items, charge in ((inv.allowances, False), (inv.charges, True)):
-            for item in items:
-                ac = self.allowance_charge(node, item, charge)
-                tax = ram(ac, "CategoryTradeTax")
-                ram(tax, "TypeCode", "VAT")
-                opt(tax, "CategoryCode", item.vat_category)
-                opt(tax, "RateApplicablePercent", item.vat_rate)
-        mandate = debit.mandate_reference if debit else None
-        if inv.payment_terms or inv.due_date or mandate:
-            terms = ram(node, "SpecifiedTradePaymentTerms")
-            opt(terms, "Description", inv.payment_terms)
-            date_time(terms, "DueDateDateTime", inv.due_date)
-            opt(terms, "DirectDebitMandateID", mandate)
-        self.totals(ram(node, "SpecifiedTradeSettlementHeaderMonetarySummation"))
-        for index, preceding in enumerate(inv.preceding_invoices):
+
+    def document_allowance_charge(self, node: etree._Element, item: AllowanceCharge, charge: bool) -> None:
+        """BG-20/BG-21: the fields lines share, then the VAT category of the allowance or charge."""
+        ac = self.allowance_charge(node, item, charge)
+        tax = ram(ac, "CategoryTradeTax")
+        ram(tax, "TypeCode", "VAT")
+        opt(tax, "CategoryCode", item.vat_category)
+        opt(tax, "RateApplicablePercent", item.vat_rate)
+
+    def preceding_invoices(self, node: etree._Element) -> None:
+        for index, preceding in enumerate(self.inv.preceding_invoices):
             if index:
                 self.warn(
                     f"/rsm:CrossIndustryInvoice (preceding invoice {index + 1})",
@@ -297,8 +337,6 @@ class _CiiWriter:
             ref = ram(node, "InvoiceReferencedDocument")
             opt(ref, "IssuerAssignedID", preceding.reference)
             date_time(ref, "FormattedIssueDateTime", preceding.issue_date, kind="qdt")
-        if inv.buyer_accounting_reference:
-            ram(ram(node, "ReceivableSpecifiedTradeAccountingAccount"), "ID", inv.buyer_accounting_reference)
 
     def tax_currency(self) -> str | None:
         """BT-6, left out when it equals BT-5: UBL may state the invoice currency again (no separate VAT currency),
@@ -308,14 +346,16 @@ class _CiiWriter:
     def tax_currency_is_invoice_currency(self) -> bool:
         return self.inv.tax_currency is not None and self.inv.tax_currency == self.inv.currency
 
-    def period(self, parent, period: Period | None) -> None:
+    def period(self, parent: etree._Element, period: Period | None) -> None:
         """BG-14 on the document or BG-26 on a line."""
         if period and (period.start or period.end):
             node = ram(parent, "BillingSpecifiedPeriod")
             date_time(node, "StartDateTime", period.start)
             date_time(node, "EndDateTime", period.end)
 
-    def allowance_charge(self, parent, item: AllowanceCharge | LineAllowanceCharge, charge: bool) -> etree._Element:
+    def allowance_charge(
+        self, parent: etree._Element, item: AllowanceCharge | LineAllowanceCharge, charge: bool
+    ) -> etree._Element:
         """The fields document (BG-20/21) and line (BG-27/28) allowances and charges share."""
         node = ram(parent, "SpecifiedTradeAllowanceCharge")
         self.indicator(node, charge)
@@ -326,12 +366,12 @@ class _CiiWriter:
         opt(node, "Reason", item.reason)
         return node
 
-    def indicator(self, parent, charge: bool) -> None:
+    def indicator(self, parent: etree._Element, charge: bool) -> None:
         holder = ram(parent, "ChargeIndicator")
         element = etree.SubElement(holder, f"{{{UDT}}}Indicator")
         element.text = "true" if charge else "false"
 
-    def totals(self, node) -> None:
+    def totals(self, node: etree._Element) -> None:
         inv, totals = self.inv, self.inv.totals
         opt(node, "LineTotalAmount", totals.line_net_total)
         opt(node, "ChargeTotalAmount", totals.charge_total)
@@ -356,13 +396,21 @@ class _CiiWriter:
         opt(node, "DuePayableAmount", totals.payable)
 
     # -- lines ----------------------------------------------------------------------------------
-    def line(self, transaction, line: Line) -> None:
+    def line(self, transaction: etree._Element, line: Line) -> None:
         node = ram(transaction, "IncludedSupplyChainTradeLineItem")
         doc = ram(node, "AssociatedDocumentLineDocument")
         opt(doc, "LineID", line.id)
         if line.note:
             ram(ram(doc, "IncludedNote"), "Content", line.note)
-        item, product = line.item, ram(node, "SpecifiedTradeProduct")
+        self.product(ram(node, "SpecifiedTradeProduct"), line.item)
+        self.line_agreement(ram(node, "SpecifiedLineTradeAgreement"), line)
+        delivery = ram(node, "SpecifiedLineTradeDelivery")
+        opt(delivery, "BilledQuantity", line.quantity, unitCode=line.unit_code)
+        self.line_settlement(ram(node, "SpecifiedLineTradeSettlement"), line)
+
+    @staticmethod
+    def product(product: etree._Element, item: Item) -> None:
+        """BG-31 item information."""
         if item.standard_id:
             ram(product, "GlobalID", item.standard_id.value, schemeID=item.standard_id.scheme)
         opt(product, "SellerAssignedID", item.seller_id)
@@ -383,7 +431,9 @@ class _CiiWriter:
             )
         if item.origin_country:
             ram(ram(product, "OriginTradeCountry"), "ID", item.origin_country)
-        agreement = ram(node, "SpecifiedLineTradeAgreement")
+
+    def line_agreement(self, agreement: etree._Element, line: Line) -> None:
+        """The order line reference and BG-29 price details: the gross price with the discount, the net price."""
         if line.order_line_reference:
             ram(ram(agreement, "BuyerOrderReferencedDocument"), "LineID", line.order_line_reference)
         price = line.price
@@ -403,9 +453,8 @@ class _CiiWriter:
         opt(net, "ChargeAmount", price.net_price)
         if price.base_quantity is not None:
             ram(net, "BasisQuantity", price.base_quantity, unitCode=price.base_quantity_unit)
-        delivery = ram(node, "SpecifiedLineTradeDelivery")
-        opt(delivery, "BilledQuantity", line.quantity, unitCode=line.unit_code)
-        settlement = ram(node, "SpecifiedLineTradeSettlement")
+
+    def line_settlement(self, settlement: etree._Element, line: Line) -> None:
         tax = ram(settlement, "ApplicableTradeTax")
         ram(tax, "TypeCode", "VAT")
         opt(tax, "CategoryCode", line.vat.category)

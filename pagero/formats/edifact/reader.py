@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -78,6 +79,31 @@ def sniff_mime(content: bytes) -> str:
         if content.startswith(signature):
             return mime
     return "application/octet-stream"  # unknown: reported by the caller's warning, never guessed
+
+
+# RFF outside the party groups: reference qualifier -> the Invoice attribute its value goes to.
+HEADER_REFERENCES = {
+    "AEP": "project_reference",
+    "CT": "contract_reference",
+    "ON": "purchase_order_reference",
+    "VN": "sales_order_reference",
+    "ALO": "receiving_advice_reference",
+    "AAK": "despatch_advice_reference",
+    "GC": "tender_reference",
+}
+# RFF in a party group (NAD): (party qualifier, reference qualifier) -> where its value goes.
+PARTY_REFERENCES: dict[tuple[str | None, str | None], Callable[[Invoice, str, str | None], None]] = {
+    ("SE", "GN"): lambda inv, value, scheme: setattr(inv.seller, "legal_registration_id", Identifier(value, scheme)),
+    ("SE", "VA"): lambda inv, value, scheme: setattr(inv.seller, "vat_id", value),
+    ("SE", "AHP"): lambda inv, value, scheme: setattr(inv.seller, "tax_registration_id", value),
+    ("SE", "APA"): lambda inv, value, scheme: inv.seller.identifiers.append(Identifier(value, scheme)),
+    ("BY", "GN"): lambda inv, value, scheme: setattr(inv.buyer, "legal_registration_id", Identifier(value, scheme)),
+    ("BY", "VA"): lambda inv, value, scheme: setattr(inv.buyer, "vat_id", value),
+    ("BY", "CR"): lambda inv, value, scheme: setattr(inv, "buyer_reference", value),
+    ("BY", "AOU"): lambda inv, value, scheme: setattr(inv, "buyer_accounting_reference", value),
+    ("PE", "GN"): lambda inv, value, scheme: setattr(inv.payee, "legal_registration_id", Identifier(value, scheme)),
+    ("LC", "VA"): lambda inv, value, scheme: setattr(inv.tax_representative, "vat_id", value),
+}
 
 
 def _text(segment: Segment, element: int) -> str | None:
@@ -282,34 +308,15 @@ class _EdifactReader:
         scheme = s.get(1, 3)
         self.after = qualifier
         if self.section == "line" and self.line is not None:
-            if qualifier == "AVE":
-                self.line.object_id = Identifier(value, scheme) if value else None
-            elif qualifier == "ON":
-                self.line.order_line_reference = s.get(1, 2)
-            elif qualifier == "AWQ":
-                self.line.accounting_reference = value
-            else:
-                self.unplaced(s)
+            self.line_reference(s, self.line)
             return
         if self.document is not None and qualifier == "ATS":
             self.document.reference = value
             self.document = None
             return
-        party_rules = {
-            ("SE", "GN"): lambda: setattr(inv.seller, "legal_registration_id", Identifier(value, scheme)),
-            ("SE", "VA"): lambda: setattr(inv.seller, "vat_id", value),
-            ("SE", "AHP"): lambda: setattr(inv.seller, "tax_registration_id", value),
-            ("SE", "APA"): lambda: inv.seller.identifiers.append(Identifier(value, scheme)),
-            ("BY", "GN"): lambda: setattr(inv.buyer, "legal_registration_id", Identifier(value, scheme)),
-            ("BY", "VA"): lambda: setattr(inv.buyer, "vat_id", value),
-            ("BY", "CR"): lambda: setattr(inv, "buyer_reference", value),
-            ("BY", "AOU"): lambda: setattr(inv, "buyer_accounting_reference", value),
-            ("PE", "GN"): lambda: setattr(inv.payee, "legal_registration_id", Identifier(value, scheme)),
-            ("LC", "VA"): lambda: setattr(inv.tax_representative, "vat_id", value),
-        }
-        rule = party_rules.get((self.party, qualifier))
+        rule = PARTY_REFERENCES.get((self.party, qualifier))
         if rule is not None and value is not None:
-            rule()
+            rule(inv, value, scheme)
             return
         if self.party is not None and qualifier == "AVS":
             self.direct_debit().mandate_reference = value
@@ -317,29 +324,42 @@ class _EdifactReader:
         if self.party is not None and qualifier == "AII":
             self.direct_debit().creditor_id = value
             return
-        header = {
-            "AEP": "project_reference",
-            "CT": "contract_reference",
-            "ON": "purchase_order_reference",
-            "VN": "sales_order_reference",
-            "ALO": "receiving_advice_reference",
-            "AAK": "despatch_advice_reference",
-            "GC": "tender_reference",
-        }
-        if self.party is None and qualifier in header:
-            setattr(inv, header[qualifier], value)
-        elif self.party is None and qualifier == "OI":
+        if self.party is None:
+            self.header_reference(s)
+        else:
+            self.unplaced(s)
+
+    def line_reference(self, s: Segment, line: Line) -> None:
+        """RFF in a line group: the object identifier (BT-128), the order line (BT-132), the accounting (BT-133)."""
+        qualifier, value = s.get(1, 0), s.get(1, 1)
+        if qualifier == "AVE":
+            line.object_id = Identifier(value, s.get(1, 3)) if value else None
+        elif qualifier == "ON":
+            line.order_line_reference = s.get(1, 2)
+        elif qualifier == "AWQ":
+            line.accounting_reference = value
+        else:
+            self.unplaced(s)
+
+    def header_reference(self, s: Segment) -> None:
+        """RFF outside the party groups: a document level reference, a preceding invoice, the remittance information."""
+        qualifier, value, inv = s.get(1, 0), s.get(1, 1), self.inv
+        attribute = HEADER_REFERENCES.get(qualifier) if qualifier is not None else None
+        if attribute is not None:
+            setattr(inv, attribute, value)
+        elif qualifier == "OI":
             inv.preceding_invoices.append(PrecedingInvoice(reference=value))
-        elif self.party is None and qualifier == "PQ":
+        elif qualifier == "PQ":
             self.payment().remittance_information = value
-        elif self.party is None and qualifier == "ATS" and value is None:
+        elif qualifier == "ATS" and value is None:
             pass  # announces the invoiced object identifier in the following GIR
         else:
             self.unplaced(s)
 
     def seg_GIR(self, s: Segment) -> None:
-        if self.after == "ATS" and s.get(2, 0):
-            self.inv.invoiced_object_id = Identifier(s.get(2, 0), s.get(2, 1))
+        value = s.get(2, 0)
+        if self.after == "ATS" and value:
+            self.inv.invoiced_object_id = Identifier(value, s.get(2, 1))
         else:
             self.unplaced(s)
 
@@ -348,8 +368,9 @@ class _EdifactReader:
         # the external location (BT-124) is a COM ...:AO of this group.
         self.document = SupportingDocument(description=s.get(1, 1))
         self.inv.supporting_documents.append(self.document)
-        if s.get(1, 0) is not None:
-            self.filenames[id(self.document)] = (s, s.get(1, 0))
+        filename = s.get(1, 0)
+        if filename is not None:
+            self.filenames[id(self.document)] = (s, filename)
 
     def seg_UNO(self, s: Segment) -> None:
         self.package = s
@@ -359,7 +380,7 @@ class _EdifactReader:
         header = self.package
         reference = header.get(2, 1) if header else None
         document = next((d for d in self.inv.supporting_documents if d.reference == reference), None)
-        if document is None:
+        if header is None or document is None:  # tokenize() puts every package's content right after its UNO
             self.warn(s, f"package object {reference!r} belongs to no supporting document (RFF+ATS)", "BT-125")
             return
         raw = s.elements[0][0]
@@ -385,7 +406,8 @@ class _EdifactReader:
     def seg_NAD(self, s: Segment) -> None:
         qualifier, inv = s.get(1, 0), self.inv
         self.party, self.contact_kind = qualifier, None
-        identifier = Identifier(s.get(2, 0), s.get(2, 1)) if s.get(2, 0) else None
+        party_id = s.get(2, 0)
+        identifier = Identifier(party_id, s.get(2, 1)) if party_id else None
         name, second = s.get(4, 0), s.get(4, 1)
         address = Address(
             line1=s.get(5, 0),
@@ -438,12 +460,13 @@ class _EdifactReader:
             self.unplaced(s)
             return
         party = self.inv.seller if self.party == "SE" else self.inv.buyer
+        contact = party.contact  # made by the CTA that set contact_kind "contact"
         if self.contact_kind == "endpoint":
             party.electronic_address = Identifier(value, channel) if value else None
-        elif channel == "TE":
-            party.contact.telephone = value
-        elif channel == "EM":
-            party.contact.email = value
+        elif contact is not None and channel == "TE":
+            contact.telephone = value
+        elif contact is not None and channel == "EM":
+            contact.email = value
         else:
             self.unplaced(s)
 
@@ -515,9 +538,11 @@ class _EdifactReader:
     def seg_LIN(self, s: Segment) -> None:
         self.section, self.party, self.allowance, self.price_discount = "line", None, None, False
         self.line = Line(id=s.get(1, 0))
-        if s.get(3, 0):
+        standard_id = s.get(3, 0)
+        if standard_id:
             scheme = s.get(3, 1)
-            self.line.item.standard_id = Identifier(s.get(3, 0), ITEM_SCHEME_FROM_EDIFACT.get(scheme, scheme))
+            item_scheme = ITEM_SCHEME_FROM_EDIFACT.get(scheme, scheme) if scheme is not None else None
+            self.line.item.standard_id = Identifier(standard_id, item_scheme)
         self.inv.lines.append(self.line)
 
     def seg_PIA(self, s: Segment) -> None:

@@ -7,6 +7,7 @@ escapes separators, and a segment is a tag followed by data elements made of com
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DocumentTooComplex, InvalidValue, UnsupportedFormat
@@ -207,7 +208,7 @@ def escape(value: str, seps: Separators = Separators()) -> str:
     return "".join(out)
 
 
-def serialise(segments: list[tuple[str, list]]) -> bytes:
+def serialise(segments: Sequence[tuple[str, Sequence[object]]]) -> bytes:
     """Segments as (tag, elements); an element is a string, None or a list of components."""
     lines = ["UNA:+.? '"]
     for tag, elements in segments:

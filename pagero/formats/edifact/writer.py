@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from ..errors import ConversionWarning
-from ..model import Address, Identifier, Invoice, Line
+from ..model import Address, AllowanceCharge, Buyer, Identifier, Invoice, Line, Seller
 from ..values import ccyymmdd, text
 from .binding import (
     DOC_PROFILE_CODE,
@@ -20,7 +20,7 @@ from .binding import (
 )
 from .syntax import serialise
 
-Segments = list[tuple[str, list]]
+Segments = list[tuple[str, list[object]]]
 
 
 def num(value: Decimal | None) -> str | None:
@@ -47,31 +47,22 @@ def write_edifact(inv: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     ]
     segments.append(("UNT", [str(len(body) + 2), reference]))
     data = serialise(segments)
-    # Attached documents (BT-125) travel as package objects after the message, named by their BT-122
-    # reference as in CEN's example 5; the UNO segment carries the MIME code (the file name is in EFI).
-    packages = []
-    for number, doc in enumerate((x for x in inv.supporting_documents if x.attachment), start=1):
-        content = base64.b64encode(doc.attachment.content).decode("ascii")
-        header = (
-            serialise(
-                [
-                    (
-                        "UNO",
-                        [
-                            f"P{number}",
-                            ["1", doc.reference],
-                            ["13", doc.attachment.mime_code],
-                            str(len(content)),
-                        ],
-                    )
-                ]
-            )
-            .split(b"\n", 1)[1]
-            .rstrip(b"\n")
-        )
-        packages.append(header + content.encode("ascii") + f"UNP+{len(content)}+P{number}'\n".encode())
     trailer = serialise([("UNZ", ["1", reference])]).split(b"\n", 1)[1]
-    return data + b"".join(packages) + trailer, writer.warnings
+    return data + b"".join(package_objects(inv)) + trailer, writer.warnings
+
+
+def package_objects(inv: Invoice) -> list[bytes]:
+    """Attached documents (BT-125) travel as package objects after the message, named by their BT-122 reference as
+    in CEN's example 5; the UNO segment carries the MIME code (the file name is in EFI)."""
+    packages = []
+    attached = ((doc, doc.attachment) for doc in inv.supporting_documents if doc.attachment)
+    for number, (doc, attachment) in enumerate(attached, start=1):
+        content = base64.b64encode(attachment.content).decode("ascii")
+        uno = ("UNO", [f"P{number}", ["1", doc.reference], ["13", attachment.mime_code], str(len(content))])
+        # serialise() starts with the service string advice (UNA): the segment is the line after it.
+        header = serialise([uno]).split(b"\n", 1)[1].rstrip(b"\n")
+        packages.append(header + content.encode("ascii") + f"UNP+{len(content)}+P{number}'\n".encode())
+    return packages
 
 
 class _EdifactWriter:
@@ -80,7 +71,7 @@ class _EdifactWriter:
         self.warnings: list[ConversionWarning] = []
         self.out: Segments = []
 
-    def add(self, tag: str, *elements) -> None:
+    def add(self, tag: str, *elements: object) -> None:
         self.out.append((tag, list(elements)))
 
     def dtm(self, qualifier: str, value: date | None) -> None:
@@ -120,6 +111,38 @@ class _EdifactWriter:
     def message(self) -> Segments:
         inv = self.inv
         self.add("BGM", [inv.type_code], [inv.number])
+        self.dates()
+        self.texts()
+        self.references()
+        self.parties()
+        self.add("CUX", ["2", inv.currency])
+        if inv.tax_currency:
+            self.add("CUX", ["6", inv.tax_currency])
+        if inv.due_date:
+            self.add("PYT", "1")
+            self.dtm("13", inv.due_date)
+        if inv.payment and inv.payment.means_code:
+            self.add("PYT", "1")
+            self.add("PAI", [None, None, inv.payment.means_code])
+        for items, kind in ((inv.allowances, "A"), (inv.charges, "C")):
+            for item in items:
+                self.document_allowance_charge(item, kind)
+        for doc in inv.supporting_documents:
+            # SG26 of the CEN binding: EFI names the attached file (1508) and describes it (7008, BT-123),
+            # COM ...:AO is the external location (BT-124), RFF+ATS the reference (BT-122).
+            filename = doc.attachment.filename if doc.attachment else None
+            self.add("EFI", [filename, doc.description])
+            if doc.external_location is not None:
+                self.add("COM", [doc.external_location, EXTERNAL_LOCATION_CHANNEL])
+            self.rff("ATS", doc.reference)
+        for line in inv.lines:
+            self.line(line)
+        self.summary()
+        return self.out
+
+    def dates(self) -> None:
+        """Issue date, VAT point date or its code, actual delivery date and invoicing period (DTM)."""
+        inv = self.inv
         self.dtm("137", inv.issue_date)
         self.dtm("131", inv.tax_point_date)
         if inv.tax_point_date_code:
@@ -130,6 +153,10 @@ class _EdifactWriter:
             if delivery.invoicing_period:
                 self.dtm("167", delivery.invoicing_period.start)
                 self.dtm("168", delivery.invoicing_period.end)
+
+    def texts(self) -> None:
+        """Payment terms, notes, the process (FTX+DOC), the seller's legal information and the payment means text."""
+        inv = self.inv
         self.ftx("AAB", inv.payment_terms)
         for note in inv.notes:
             qualifier = note.subject_code or FTX_NOTE_WITHOUT_SUBJECT
@@ -139,6 +166,10 @@ class _EdifactWriter:
         self.ftx("REG", inv.seller.additional_legal_info)
         if inv.payment:
             self.ftx("AAT", inv.payment.means_text)
+
+    def references(self) -> None:
+        """The document level references (RFF), the invoiced object (GIR) and the preceding invoices."""
+        inv = self.inv
         for qualifier, value in (
             ("AEP", inv.project_reference),
             ("CT", inv.contract_reference),
@@ -157,44 +188,42 @@ class _EdifactWriter:
             self.dtm("384", preceding.issue_date)
         if inv.payment:
             self.rff("PQ", inv.payment.remittance_information)
-        self.parties()
-        self.add("CUX", ["2", inv.currency])
-        if inv.tax_currency:
-            self.add("CUX", ["6", inv.tax_currency])
-        if inv.due_date:
-            self.add("PYT", "1")
-            self.dtm("13", inv.due_date)
-        if inv.payment and inv.payment.means_code:
-            self.add("PYT", "1")
-            self.add("PAI", [None, None, inv.payment.means_code])
-        for items, kind in ((inv.allowances, "A"), (inv.charges, "C")):
-            for item in items:
-                if kind == "A":
-                    self.add("ALC", "A", [item.reason, item.reason_code])
-                else:
-                    self.add("ALC", "C", [item.reason], None, None, [item.reason_code])
-                if item.percentage is not None:
-                    self.add("PCD", ["1" if kind == "A" else "2", num(item.percentage)])
-                self.add("MOA", ["204" if kind == "A" else "23", num(item.amount)])
-                if item.base_amount is not None:
-                    self.add("MOA", ["25", num(item.base_amount)])
-                self.add("TAX", "7", ["VAT"], None, None, [None, None, None, num(item.vat_rate)], item.vat_category)
-        for doc in inv.supporting_documents:
-            # SG26 of the CEN binding: EFI names the attached file (1508) and describes it (7008, BT-123),
-            # COM ...:AO is the external location (BT-124), RFF+ATS the reference (BT-122).
-            filename = doc.attachment.filename if doc.attachment else None
-            self.add("EFI", [filename, doc.description])
-            if doc.external_location is not None:
-                self.add("COM", [doc.external_location, EXTERNAL_LOCATION_CHANNEL])
-            self.rff("ATS", doc.reference)
-        for line in inv.lines:
-            self.line(line)
-        self.summary()
-        return self.out
+
+    def document_allowance_charge(self, item: AllowanceCharge, kind: str) -> None:
+        """BG-20 (kind "A") or BG-21 ("C"): ALC, its percentage, amount and base amount, and its VAT category."""
+        if kind == "A":
+            self.add("ALC", "A", [item.reason, item.reason_code])
+        else:
+            self.add("ALC", "C", [item.reason], None, None, [item.reason_code])
+        if item.percentage is not None:
+            self.add("PCD", ["1" if kind == "A" else "2", num(item.percentage)])
+        self.add("MOA", ["204" if kind == "A" else "23", num(item.amount)])
+        if item.base_amount is not None:
+            self.add("MOA", ["25", num(item.base_amount)])
+        self.add("TAX", "7", ["VAT"], None, None, [None, None, None, num(item.vat_rate)], item.vat_category)
 
     def parties(self) -> None:
         inv = self.inv
-        seller = inv.seller
+        self.seller()
+        self.buyer()
+        if inv.payee:
+            payee = inv.payee
+            self.nad("PE", payee.identifier, payee.name, None, None)
+            self.legal_registration(payee.legal_registration_id)
+        if inv.tax_representative:
+            rep = inv.tax_representative
+            self.nad("LC", None, rep.name, None, rep.address)
+            self.rff("VA", rep.vat_id)
+        delivery = inv.delivery
+        if delivery and (delivery.location_id or delivery.party_name or delivery.address):
+            self.nad("DP", delivery.location_id, delivery.party_name, None, delivery.address)
+
+    def legal_registration(self, legal: Identifier | None) -> None:
+        self.rff("GN", legal.value if legal else None, legal.scheme if legal else None)
+
+    def seller(self) -> None:
+        """NAD+SE with its identifiers, registrations, the payee's credit transfer accounts (FII+RB) and contacts."""
+        seller, payment = self.inv.seller, self.inv.payment
         self.nad(
             "SE",
             seller.identifiers[0] if seller.identifiers else None,
@@ -204,11 +233,9 @@ class _EdifactWriter:
         )
         for extra in seller.identifiers[1:]:
             self.rff("APA", extra.value, extra.scheme)
-        legal = seller.legal_registration_id
-        self.rff("GN", legal.value if legal else None, legal.scheme if legal else None)
+        self.legal_registration(seller.legal_registration_id)
         self.rff("VA", seller.vat_id)
         self.rff("AHP", seller.tax_registration_id)
-        payment = inv.payment
         if payment:
             for transfer in payment.credit_transfers:
                 self.add(
@@ -218,15 +245,18 @@ class _EdifactWriter:
                     [transfer.service_provider_id] if transfer.service_provider_id else None,
                 )
         self.contacts(seller)
-        buyer = inv.buyer
+
+    def buyer(self) -> None:
+        """NAD+BY with the debited account and card (FII), references, the direct debit mandate and contacts."""
+        inv = self.inv
+        buyer, payment = inv.buyer, inv.payment
         self.nad("BY", buyer.identifier, buyer.name, buyer.trading_name, buyer.address)
         debit = payment.direct_debit if payment else None
         if debit and debit.debited_account_id:
             self.add("FII", "BI", [debit.debited_account_id])
         if payment and payment.card:
             self.add("FII", "PB", [payment.card.primary_account_number, payment.card.holder_name])
-        legal = buyer.legal_registration_id
-        self.rff("GN", legal.value if legal else None, legal.scheme if legal else None)
+        self.legal_registration(buyer.legal_registration_id)
         self.rff("AOU", inv.buyer_accounting_reference)
         self.rff("CR", inv.buyer_reference)
         self.rff("VA", buyer.vat_id)
@@ -234,20 +264,8 @@ class _EdifactWriter:
             self.rff("AVS", debit.mandate_reference)
             self.rff("AII", debit.creditor_id)
         self.contacts(buyer)
-        if inv.payee:
-            payee = inv.payee
-            self.nad("PE", payee.identifier, payee.name, None, None)
-            legal = payee.legal_registration_id
-            self.rff("GN", legal.value if legal else None, legal.scheme if legal else None)
-        if inv.tax_representative:
-            rep = inv.tax_representative
-            self.nad("LC", None, rep.name, None, rep.address)
-            self.rff("VA", rep.vat_id)
-        delivery = inv.delivery
-        if delivery and (delivery.location_id or delivery.party_name or delivery.address):
-            self.nad("DP", delivery.location_id, delivery.party_name, None, delivery.address)
 
-    def contacts(self, party) -> None:
+    def contacts(self, party: Seller | Buyer) -> None:
         if party.electronic_address:
             self.add("CTA", "IC")
             self.add("COM", [party.electronic_address.value, party.electronic_address.scheme])
@@ -259,30 +277,15 @@ class _EdifactWriter:
                 self.add("COM", [party.contact.email, "EM"])
 
     def line(self, line: Line) -> None:
-        item = line.item
-        standard = None
-        if item.standard_id:
-            scheme = item.standard_id.scheme
-            standard = [item.standard_id.value, ITEM_SCHEME_TO_EDIFACT.get(scheme, scheme)]
-        self.add("LIN", line.id, None, standard)
-        if item.seller_id:
-            self.add("PIA", "5", [item.seller_id, "SA"])
-        if item.buyer_id:
-            self.add("PIA", "5", [item.buyer_id, "IN"])
-        for classification in item.classifications:
-            self.add("PIA", "1", [classification.value, classification.scheme, classification.scheme_version])
-        if item.name is not None:
-            self.add("IMD", "F", None, [None, None, None, item.name])
-        if item.description is not None:
-            self.add("IMD", "A", None, [None, None, None, item.description])
+        self.line_item(line)
         self.add("QTY", ["47", num(line.quantity), line.unit_code])
-        if item.origin_country:
-            self.add("ALI", item.origin_country)
+        if line.item.origin_country:
+            self.add("ALI", line.item.origin_country)
         if line.period:
             self.dtm("167", line.period.start)
             self.dtm("168", line.period.end)
         self.ftx("ACB", line.note)
-        for attribute in item.attributes:
+        for attribute in line.item.attributes:
             self.add("FTX", "ACF", None, None, [attribute.name, attribute.value])
         self.add("MOA", ["203", num(line.net_amount)])
         price = line.price
@@ -301,6 +304,32 @@ class _EdifactWriter:
             self.rff("ON", None, line=line.order_line_reference)
         self.rff("AWQ", line.accounting_reference)
         self.add("TAX", "7", ["VAT"], None, None, [None, None, None, num(line.vat.rate)], line.vat.category)
+        self.line_allowances_charges(line)
+
+    def line_item(self, line: Line) -> None:
+        """LIN with the standard identifier, then the item's other identifiers (PIA) and its name and description."""
+        item = line.item
+        standard = None
+        if item.standard_id:
+            scheme = item.standard_id.scheme
+            standard = [
+                item.standard_id.value,
+                ITEM_SCHEME_TO_EDIFACT.get(scheme, scheme) if scheme is not None else None,
+            ]
+        self.add("LIN", line.id, None, standard)
+        if item.seller_id:
+            self.add("PIA", "5", [item.seller_id, "SA"])
+        if item.buyer_id:
+            self.add("PIA", "5", [item.buyer_id, "IN"])
+        for classification in item.classifications:
+            self.add("PIA", "1", [classification.value, classification.scheme, classification.scheme_version])
+        if item.name is not None:
+            self.add("IMD", "F", None, [None, None, None, item.name])
+        if item.description is not None:
+            self.add("IMD", "A", None, [None, None, None, item.description])
+
+    def line_allowances_charges(self, line: Line) -> None:
+        """BG-27/BG-28, then the price discount (BT-147) as an allowance with MOA+509."""
         for items, kind in ((line.allowances, "A"), (line.charges, "C")):
             for entry in items:
                 if kind == "A":
@@ -312,9 +341,9 @@ class _EdifactWriter:
                 self.add("MOA", ["204" if kind == "A" else "23", num(entry.amount)])
                 if entry.base_amount is not None:
                     self.add("MOA", ["25", num(entry.base_amount)])
-        if price.discount is not None:
+        if line.price.discount is not None:
             self.add("ALC", "A")
-            self.add("MOA", ["509", num(price.discount)])
+            self.add("MOA", ["509", num(line.price.discount)])
 
     def summary(self) -> None:
         totals = self.inv.totals

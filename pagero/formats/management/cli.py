@@ -100,6 +100,7 @@ def convert(
                 notes.append(f"national rule (lenient): {describe(finding)}")
             else:
                 problems.append(f"invalid input: {describe(finding)}")
+        result: conversion.Conversion | None
         try:
             result = conversion.convert_document(data, to, max_bytes, check, lenient)
         except InvalidOutput as refused:

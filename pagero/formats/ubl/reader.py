@@ -33,7 +33,7 @@ from ..model import (
     VatBreakdown,
 )
 from ..values import parse_boolean
-from ..xml import XmlSource, element_text, refused
+from ..xml import Node, XmlSource, element_text, refused
 from .names import NS
 
 NOTE_SUBJECT = re.compile(r"^#([A-Za-z0-9]{1,10})#(.*)$", re.DOTALL)
@@ -48,19 +48,19 @@ def read_ubl(root: etree._Element) -> tuple[Invoice, list[ConversionWarning]]:
     is_credit = etree.QName(root).localname == "CreditNote"
     reader = _UblReader(src, root, is_credit)
     invoice = reader.read()
-    return invoice, src.unused_warnings()
+    return invoice, src.conversion_warnings()
 
 
 class _UblReader:
     def __init__(self, src: XmlSource, root: etree._Element, is_credit: bool) -> None:
         self.src, self.root, self.is_credit = src, root, is_credit
 
-    # -- helpers --------------------------------------------------------------------------------
-    def ident(self, node, path: str) -> Identifier | None:
+    # -- reads shared by the document and its lines ---------------------------------------------
+    def ident(self, node: Node, path: str) -> Identifier | None:
         value = self.src.text(node, path)
         return Identifier(value, self.src.attr(node, path, "schemeID")) if value else None
 
-    def address(self, node) -> Address | None:
+    def address(self, node: Node) -> Address | None:
         if node is None:
             return None
         t = self.src.text
@@ -76,7 +76,7 @@ class _UblReader:
         )
         return address
 
-    def contact(self, party) -> Contact | None:
+    def contact(self, party: Node) -> Contact | None:
         node = self.src.first(party, "cac:Contact")
         if node is None:
             return None
@@ -86,35 +86,34 @@ class _UblReader:
         )
         return contact if any((contact.name, contact.telephone, contact.email)) else None
 
-    def second_value(self, element, term: str, value: str | None = None) -> None:
+    def second_value(self, element: Node, term: str, value: str | None = None) -> None:
         """A second value of a single-valued term (`value` when it is not the element's text): reported as such,
         with its path, rather than as an element the model does not hold."""
         if element is None:
             return
-        self.src.mark_subtree(element)
+        self.src.consume_subtree(element)
         shown = value if value is not None else element_text(element)
-        self.src.warnings.append(second_value(self.src.path_of(element), term, shown))
+        self.src.warn(second_value(self.src.path_of(element), term, shown))
 
-    def mark_tax_scheme(self, category) -> None:
+    def consume_tax_scheme(self, category: Node) -> None:
         """cac:TaxScheme/cbc:ID "VAT" is syntax: EN 16931 only knows VAT."""
-        scheme = self.src.first(category, "cac:TaxScheme")
-        if scheme is not None:
-            self.src.mark_subtree(scheme)
+        self.src.consume_subtree(category, "cac:TaxScheme")
 
-    def tax_schemes(self, party, vat_term: str, other_term: str | None = None) -> tuple[str | None, str | None]:
+    def tax_schemes(self, party: Node, vat_term: str, other_term: str | None = None) -> tuple[str | None, str | None]:
         """(VAT identifier, other tax registration identifier) from cac:PartyTaxScheme. Each is single-valued: the
         first is kept and a further one reported as a second value; a party without an `other_term` (only the
         seller has BT-32) leaves a non-VAT registration unread, so that it is reported as not held."""
-        vat = other = None
+        vat: str | None = None
+        other: str | None = None
         for scheme in self.src.all(party, "cac:PartyTaxScheme"):
             scheme_id = self.src.text(scheme, "cac:TaxScheme/cbc:ID")
             is_vat = scheme_id is not None and scheme_id.upper() == "VAT"
-            if not is_vat and other_term is None:
-                self.src.used.discard(scheme.find("cbc:CompanyID", NS))
-                continue
+            term = vat_term if is_vat else other_term
+            if term is None:
+                continue  # a registration the party has no term for: its cbc:CompanyID is left unread
             company = self.src.text(scheme, "cbc:CompanyID")
             if company is not None and (vat if is_vat else other) is not None:
-                self.second_value(self.src.first(scheme, "cbc:CompanyID"), vat_term if is_vat else other_term)
+                self.second_value(self.src.first(scheme, "cbc:CompanyID"), term)
             elif is_vat:
                 vat = company
             else:
@@ -125,7 +124,7 @@ class _UblReader:
     def read(self) -> Invoice:
         src, root, t = self.src, self.root, self.src.text
         inv = Invoice()
-        src.first(root, "cbc:UBLVersionID")
+        src.consume(root, "cbc:UBLVersionID")  # the syntax version: no EN 16931 term, nothing lost
         inv.process.specification_id = t(root, "cbc:CustomizationID")
         inv.process.business_process = t(root, "cbc:ProfileID")
         inv.number = t(root, "cbc:ID")
@@ -133,26 +132,56 @@ class _UblReader:
         inv.type_code = t(root, "cbc:CreditNoteTypeCode" if self.is_credit else "cbc:InvoiceTypeCode")
         inv.due_date = src.iso_date(root, "cbc:DueDate", "BT-9")
         for element in src.all(root, "cbc:Note"):
-            text = element.text or ""
-            match = NOTE_SUBJECT.match(text)
-            if match:
-                inv.notes.append(
-                    Note(text=match.group(2) if match.group(2).strip() else None, subject_code=match.group(1))
-                )
-            elif text.strip():
-                inv.notes.append(Note(text=text))
+            note = self.note(element)
+            if note is not None:
+                inv.notes.append(note)
         inv.tax_point_date = src.iso_date(root, "cbc:TaxPointDate", "BT-7")
         inv.currency = t(root, "cbc:DocumentCurrencyCode")
         inv.tax_currency = t(root, "cbc:TaxCurrencyCode")
         inv.buyer_accounting_reference = t(root, "cbc:AccountingCost")
         inv.buyer_reference = t(root, "cbc:BuyerReference")
-        period = src.first(root, "cac:InvoicePeriod")
-        if period is not None:
-            inv.tax_point_date_code = t(period, "cbc:DescriptionCode")
-            start = src.iso_date(period, "cbc:StartDate", "BT-73")
-            end = src.iso_date(period, "cbc:EndDate", "BT-74")
-            if start or end:
-                inv.delivery = Delivery(invoicing_period=Period(start, end))
+        self.invoicing_period(inv, src.first(root, "cac:InvoicePeriod"))
+        self.references(inv)
+        inv.seller = self.seller(src.first(root, "cac:AccountingSupplierParty/cac:Party"), inv)
+        inv.buyer = self.buyer(src.first(root, "cac:AccountingCustomerParty/cac:Party"))
+        inv.payee = self.payee(src.first(root, "cac:PayeeParty"), inv)
+        inv.tax_representative = self.tax_representative(src.first(root, "cac:TaxRepresentativeParty"))
+        self.delivery(inv)
+        self.payment(inv)
+        inv.payment_terms = src.free_text(root, "cac:PaymentTerms/cbc:Note")
+        for node in src.all(root, "cac:AllowanceCharge"):
+            charge = self.document_allowance_charge(node)
+            (inv.charges if self.charge_indicator(node) else inv.allowances).append(charge)
+        self.tax_totals(inv)
+        self.totals(inv)
+        line_path = "cac:CreditNoteLine" if self.is_credit else "cac:InvoiceLine"
+        inv.lines = [self.line(node) for node in src.all(root, line_path)]
+        return inv
+
+    @staticmethod
+    def note(element: etree._Element) -> Note | None:
+        """BG-1: UBL holds the subject code (BT-21) inside the text, as "#CODE#text"."""
+        text = element.text or ""
+        match = NOTE_SUBJECT.match(text)
+        if match:
+            return Note(text=match.group(2) if match.group(2).strip() else None, subject_code=match.group(1))
+        return Note(text=text) if text.strip() else None
+
+    def invoicing_period(self, inv: Invoice, period: Node) -> None:
+        """BG-14, and the VAT point date code (BT-8) UBL keeps beside it."""
+        src = self.src
+        if period is None:
+            return
+        inv.tax_point_date_code = src.text(period, "cbc:DescriptionCode")
+        start = src.iso_date(period, "cbc:StartDate", "BT-73")
+        end = src.iso_date(period, "cbc:EndDate", "BT-74")
+        if start or end:
+            inv.delivery = Delivery(invoicing_period=Period(start, end))
+
+    def references(self, inv: Invoice) -> None:
+        """The document level references: order, preceding invoices, despatch and receipt advice, tender, contract,
+        supporting documents and project."""
+        src, root, t = self.src, self.root, self.src.text
         order = src.first(root, "cac:OrderReference")
         inv.purchase_order_reference = t(order, "cbc:ID")
         inv.sales_order_reference = t(order, "cbc:SalesOrderID")
@@ -170,27 +199,12 @@ class _UblReader:
         inv.contract_reference = t(root, "cac:ContractDocumentReference/cbc:ID")
         self.additional_documents(inv)
         inv.project_reference = inv.project_reference or t(root, "cac:ProjectReference/cbc:ID")
-        inv.seller = self.seller(src.first(root, "cac:AccountingSupplierParty/cac:Party"), inv)
-        inv.buyer = self.buyer(src.first(root, "cac:AccountingCustomerParty/cac:Party"))
-        inv.payee = self.payee(src.first(root, "cac:PayeeParty"), inv)
-        inv.tax_representative = self.tax_representative(src.first(root, "cac:TaxRepresentativeParty"))
-        self.delivery(inv)
-        self.payment(inv)
-        inv.payment_terms = src.free_text(root, "cac:PaymentTerms/cbc:Note")
-        for node in src.all(root, "cac:AllowanceCharge"):
-            charge = self.document_allowance_charge(node)
-            (inv.charges if self.charge_indicator(node) else inv.allowances).append(charge)
-        self.tax_totals(inv)
-        self.totals(inv)
-        line_path = "cac:CreditNoteLine" if self.is_credit else "cac:InvoiceLine"
-        inv.lines = [self.line(node) for node in src.all(root, line_path)]
-        return inv
 
-    def charge_indicator(self, node, term: str = "BG-20/BG-21") -> bool:
+    def charge_indicator(self, node: etree._Element, term: str = "BG-20/BG-21") -> bool:
         """cbc:ChargeIndicator, an xsd:boolean (true/false/1/0); UBL requires it on every AllowanceCharge."""
         element = self.src.first(node, "cbc:ChargeIndicator")
         raw = element_text(element)
-        if raw is None:
+        if element is None or raw is None:
             raise InvalidValue(f"{term}: cbc:ChargeIndicator is missing", path=self.src.path_of(node), term=term)
         try:
             return parse_boolean(raw)
@@ -208,8 +222,8 @@ class _UblReader:
                 inv.project_reference = t(node, "cbc:ID")
                 continue
             if type_code is not None:
-                # Only 130 (and 50 on credit notes) carry a meaning in EN 16931: leave it unconsumed.
-                src.used.discard(src.first(node, "cbc:DocumentTypeCode"))
+                # Only 130 (and 50 on credit notes) carry a meaning in EN 16931: left unread, so that it is reported.
+                src.release(node, "cbc:DocumentTypeCode")
             doc = SupportingDocument(reference=t(node, "cbc:ID"), description=t(node, "cbc:DocumentDescription"))
             doc.external_location = t(node, "cac:Attachment/cac:ExternalReference/cbc:URI")
             binary = src.first(node, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
@@ -217,7 +231,7 @@ class _UblReader:
                 doc.attachment = src.attachment(binary)
             inv.supporting_documents.append(doc)
 
-    def seller(self, party, inv: Invoice) -> Seller:
+    def seller(self, party: Node, inv: Invoice) -> Seller:
         src, t = self.src, self.src.text
         seller = Seller()
         if party is None:
@@ -241,7 +255,7 @@ class _UblReader:
         seller.contact = self.contact(party)
         return seller
 
-    def buyer(self, party) -> Buyer:
+    def buyer(self, party: Node) -> Buyer:
         src, t = self.src, self.src.text
         buyer = Buyer()
         if party is None:
@@ -259,7 +273,7 @@ class _UblReader:
         buyer.contact = self.contact(party)
         return buyer
 
-    def payee(self, party, inv: Invoice) -> Payee | None:
+    def payee(self, party: Node, inv: Invoice) -> Payee | None:
         if party is None:
             return None
         payee = Payee(name=self.src.text(party, "cac:PartyName/cbc:Name"))
@@ -274,7 +288,7 @@ class _UblReader:
         payee.legal_registration_id = self.ident(party, "cac:PartyLegalEntity/cbc:CompanyID")
         return payee
 
-    def tax_representative(self, party) -> TaxRepresentative | None:
+    def tax_representative(self, party: Node) -> TaxRepresentative | None:
         if party is None:
             return None
         rep = TaxRepresentative(name=self.src.text(party, "cac:PartyName/cbc:Name"))
@@ -315,45 +329,61 @@ class _UblReader:
         if self.is_credit:
             inv.due_date = inv.due_date or src.iso_date(first, "cbc:PaymentDueDate", "BT-9")
         for index, node in enumerate(means):
-            if index and t(node, "cbc:PaymentMeansCode") != payment.means_code:
-                self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-81")
             if index:
-                if self.is_credit and src.iso_date(node, "cbc:PaymentDueDate", "BT-9") not in {None, inv.due_date}:
-                    self.second_value(src.first(node, "cbc:PaymentDueDate"), "BT-9")
-                name = src.attr(node, "cbc:PaymentMeansCode", "name")
-                if name not in {None, payment.means_text}:
-                    self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-82", name)
-                other_id = t(node, "cbc:PaymentID")
-                if other_id is not None and other_id != payment.remittance_information:
-                    self.second_value(src.first(node, "cbc:PaymentID"), "BT-83")
-            account = src.first(node, "cac:PayeeFinancialAccount")
-            if account is not None:
-                payment.credit_transfers.append(
-                    CreditTransfer(
-                        account_id=t(account, "cbc:ID"),
-                        account_name=t(account, "cbc:Name"),
-                        service_provider_id=t(account, "cac:FinancialInstitutionBranch/cbc:ID"),
-                    )
-                )
-            card = src.first(node, "cac:CardAccount")
-            if card is not None:
-                network = t(card, "cbc:NetworkID")
-                if network not in {None, "NA"}:  # "NA" is what a writer puts when the network is unknown
-                    # UBL requires the card network, EN 16931 has no term for it and CII no place: a note (no
-                    # business term is lost), not a warning that would make the conversion lossy.
-                    src.warnings.append(
-                        ConversionNote(
-                            path=src.path_of(src.first(card, "cbc:NetworkID")),
-                            message=f"the card network {network!r} has no EN 16931 term; it is not carried over",
-                        )
-                    )
-                payment.card = PaymentCard(t(card, "cbc:PrimaryAccountNumberID"), t(card, "cbc:HolderName"))
-            mandate = src.first(node, "cac:PaymentMandate")
-            if mandate is not None:
-                debit = self.direct_debit_of(payment)
-                debit.mandate_reference = t(mandate, "cbc:ID")
-                debit.debited_account_id = t(mandate, "cac:PayerFinancialAccount/cbc:ID")
+                self.repeated_payment_means(inv, payment, node)
+            self.payment_accounts(payment, node)
         inv.payment = payment
+
+    def repeated_payment_means(self, inv: Invoice, payment: PaymentInstructions, node: etree._Element) -> None:
+        """A further cac:PaymentMeans (UBL repeats it per account): BT-81, BT-82, BT-83 and, on a credit note, BT-9
+        are single-valued, so a value that differs from the first means' is reported as a second value."""
+        src, t = self.src, self.src.text
+        if t(node, "cbc:PaymentMeansCode") != payment.means_code:
+            self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-81")
+        if self.is_credit and src.iso_date(node, "cbc:PaymentDueDate", "BT-9") not in {None, inv.due_date}:
+            self.second_value(src.first(node, "cbc:PaymentDueDate"), "BT-9")
+        name = src.attr(node, "cbc:PaymentMeansCode", "name")
+        if name not in {None, payment.means_text}:
+            self.second_value(src.first(node, "cbc:PaymentMeansCode"), "BT-82", name)
+        other_id = t(node, "cbc:PaymentID")
+        if other_id is not None and other_id != payment.remittance_information:
+            self.second_value(src.first(node, "cbc:PaymentID"), "BT-83")
+
+    def payment_accounts(self, payment: PaymentInstructions, node: etree._Element) -> None:
+        """The accounts of one cac:PaymentMeans: credit transfer (BG-17), card (BG-18), direct debit (BG-19)."""
+        src, t = self.src, self.src.text
+        account = src.first(node, "cac:PayeeFinancialAccount")
+        if account is not None:
+            payment.credit_transfers.append(
+                CreditTransfer(
+                    account_id=t(account, "cbc:ID"),
+                    account_name=t(account, "cbc:Name"),
+                    service_provider_id=t(account, "cac:FinancialInstitutionBranch/cbc:ID"),
+                )
+            )
+        card = src.first(node, "cac:CardAccount")
+        if card is not None:
+            payment.card = self.card(card)
+        mandate = src.first(node, "cac:PaymentMandate")
+        if mandate is not None:
+            debit = self.direct_debit_of(payment)
+            debit.mandate_reference = t(mandate, "cbc:ID")
+            debit.debited_account_id = t(mandate, "cac:PayerFinancialAccount/cbc:ID")
+
+    def card(self, card: etree._Element) -> PaymentCard:
+        src, t = self.src, self.src.text
+        network_id = src.first(card, "cbc:NetworkID")
+        network = element_text(network_id)
+        if network_id is not None and network not in {None, "NA"}:  # "NA": what a writer puts for an unknown one
+            # UBL requires the card network, EN 16931 has no term for it and CII no place: a note (no business
+            # term is lost), not a warning that would make the conversion lossy.
+            src.warn(
+                ConversionNote(
+                    path=src.path_of(network_id),
+                    message=f"the card network {network!r} has no EN 16931 term; it is not carried over",
+                )
+            )
+        return PaymentCard(t(card, "cbc:PrimaryAccountNumberID"), t(card, "cbc:HolderName"))
 
     @staticmethod
     def direct_debit_of(payment: PaymentInstructions) -> DirectDebit:
@@ -361,10 +391,10 @@ class _UblReader:
             payment.direct_debit = DirectDebit()
         return payment.direct_debit
 
-    def document_allowance_charge(self, node) -> AllowanceCharge:
+    def document_allowance_charge(self, node: etree._Element) -> AllowanceCharge:
         src, t = self.src, self.src.text
         category = src.first(node, "cac:TaxCategory")
-        self.mark_tax_scheme(category)
+        self.consume_tax_scheme(category)
         return AllowanceCharge(
             amount=src.decimal(node, "cbc:Amount", "BT-92/BT-99"),
             base_amount=src.decimal(node, "cbc:BaseAmount", "BT-93/BT-100"),
@@ -393,7 +423,7 @@ class _UblReader:
             return
         for sub in src.all(main, "cac:TaxSubtotal"):
             category = src.first(sub, "cac:TaxCategory")
-            self.mark_tax_scheme(category)
+            self.consume_tax_scheme(category)
             inv.vat_breakdown.append(
                 VatBreakdown(
                     taxable_amount=src.decimal(sub, "cbc:TaxableAmount", "BT-116"),
@@ -418,7 +448,7 @@ class _UblReader:
         totals.rounding = src.decimal(node, "cbc:PayableRoundingAmount", "BT-114")
         totals.payable = src.decimal(node, "cbc:PayableAmount", "BT-115")
 
-    def line(self, node) -> Line:
+    def line(self, node: etree._Element) -> Line:
         src, t = self.src, self.src.text
         quantity_path = "cbc:CreditedQuantity" if self.is_credit else "cbc:InvoicedQuantity"
         line = Line(
@@ -436,13 +466,7 @@ class _UblReader:
             )
         line.order_line_reference = t(node, "cac:OrderLineReference/cbc:LineID")
         for ref in src.all(node, "cac:DocumentReference"):
-            type_code = t(ref, "cbc:DocumentTypeCode")
-            if type_code in {None, "130"} and line.object_id is None:
-                line.object_id = self.ident(ref, "cbc:ID")
-                if type_code is None and line.object_id is not None:
-                    src.warnings.append(ConversionWarning(src.path_of(ref), UNTYPED_LINE_REFERENCE, "BT-128"))
-            else:
-                src.used.discard(ref)
+            self.line_reference(line, ref)
         for ac in src.all(node, "cac:AllowanceCharge"):
             item = LineAllowanceCharge(
                 amount=src.decimal(ac, "cbc:Amount", "BT-136/BT-141"),
@@ -453,25 +477,44 @@ class _UblReader:
             )
             (line.charges if self.charge_indicator(ac, "BG-27/BG-28") else line.allowances).append(item)
         line.item = self.item(src.first(node, "cac:Item"), line)
-        price = src.first(node, "cac:Price")
-        if price is not None:
-            line.price.net_price = src.decimal(price, "cbc:PriceAmount", "BT-146")
-            line.price.base_quantity = src.decimal(price, "cbc:BaseQuantity", "BT-149")
-            line.price.base_quantity_unit = src.attr(price, "cbc:BaseQuantity", "unitCode")
-            discount = src.first(price, "cac:AllowanceCharge")
-            if discount is not None:
-                if self.charge_indicator(discount, "BT-147"):
-                    # A charge on the price has no EN 16931 term (BT-147 is a discount): left unread, so that it
-                    # is reported with its path.
-                    for name in ("cbc:ChargeIndicator", "cbc:Amount"):
-                        src.used.discard(src.first(discount, name))
-                else:
-                    # Kept as written, 0 included: a zero the source states is a value (BT-147 = 0), not an absence.
-                    line.price.discount = src.decimal(discount, "cbc:Amount", "BT-147")
-                line.price.gross_price = src.decimal(discount, "cbc:BaseAmount", "BT-148")
+        self.price(line, src.first(node, "cac:Price"))
         return line
 
-    def item(self, node, line: Line) -> Item:
+    def line_reference(self, line: Line, ref: etree._Element) -> None:
+        """BT-128, the line's object identifier: the first reference typed 130 (or untyped, with a warning); any
+        other is left unread, so that it is reported as not held."""
+        src = self.src
+        type_code = src.text(ref, "cbc:DocumentTypeCode")
+        if type_code not in {None, "130"} or line.object_id is not None:
+            src.release(ref)
+            return
+        line.object_id = self.ident(ref, "cbc:ID")
+        if type_code is None and line.object_id is not None:
+            src.warn(ConversionWarning(src.path_of(ref), UNTYPED_LINE_REFERENCE, "BT-128"))
+
+    def price(self, line: Line, price: Node) -> None:
+        """BG-29: the net price and base quantity, and the gross price with its discount (BT-147, BT-148) in the
+        price's allowance."""
+        src = self.src
+        if price is None:
+            return
+        line.price.net_price = src.decimal(price, "cbc:PriceAmount", "BT-146")
+        line.price.base_quantity = src.decimal(price, "cbc:BaseQuantity", "BT-149")
+        line.price.base_quantity_unit = src.attr(price, "cbc:BaseQuantity", "unitCode")
+        discount = src.first(price, "cac:AllowanceCharge")
+        if discount is None:
+            return
+        if self.charge_indicator(discount, "BT-147"):
+            # A charge on the price has no EN 16931 term (BT-147 is a discount): left unread, so that it is reported
+            # with its path.
+            src.release(discount, "cbc:ChargeIndicator")
+            src.release(discount, "cbc:Amount")
+        else:
+            # Kept as written, 0 included: a zero the source states is a value (BT-147 = 0), not an absence.
+            line.price.discount = src.decimal(discount, "cbc:Amount", "BT-147")
+        line.price.gross_price = src.decimal(discount, "cbc:BaseAmount", "BT-148")
+
+    def item(self, node: Node, line: Line) -> Item:
         src, t = self.src, self.src.text
         item = Item()
         if node is None:
@@ -488,7 +531,7 @@ class _UblReader:
                 item.classifications.append(Identifier(value, code.get("listID"), code.get("listVersionID")))
         category = src.first(node, "cac:ClassifiedTaxCategory")
         if category is not None:
-            self.mark_tax_scheme(category)
+            self.consume_tax_scheme(category)
             line.vat.category = t(category, "cbc:ID")
             line.vat.rate = src.decimal(category, "cbc:Percent", "BT-152")
         for prop in src.all(node, "cac:AdditionalItemProperty"):

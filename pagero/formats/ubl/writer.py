@@ -12,7 +12,7 @@ from decimal import Decimal
 from lxml import etree
 
 from ..errors import ConversionWarning
-from ..model import Address, AllowanceCharge, Contact, Identifier, Invoice, Line
+from ..model import Address, AllowanceCharge, Contact, CreditTransfer, Identifier, Invoice, Line
 from ..values import text
 from .names import CAC, CBC, CREDIT_NOTE_NS, INVOICE_NS
 
@@ -53,15 +53,39 @@ class _UblWriter:
     def warn(self, path: str, message: str, term: str) -> None:
         self.warnings.append(ConversionWarning(path=path, message=message, term=term))
 
-    def amount(self, parent, name: str, value: Decimal | None, currency: str | None = None) -> None:
+    def amount(self, parent: etree._Element, name: str, value: Decimal | None, currency: str | None = None) -> None:
         cbc(parent, name, value, currencyID=currency or self.inv.currency)
 
     def write(self) -> tuple[bytes, list[ConversionWarning]]:
         inv = self.inv
         root = etree.Element(
             f"{{{CREDIT_NOTE_NS if self.credit else INVOICE_NS}}}{'CreditNote' if self.credit else 'Invoice'}",
-            nsmap=NSMAP_CREDIT if self.credit else NSMAP_INVOICE,
+            nsmap=NSMAP_CREDIT if self.credit else NSMAP_INVOICE,  # type: ignore[arg-type]  # None: the default
         )
+        self.header(root)
+        self.references(root)
+        self.seller(cac(cac(root, "AccountingSupplierParty"), "Party"))
+        self.buyer(cac(cac(root, "AccountingCustomerParty"), "Party"))
+        self.payee(root)
+        self.tax_representative(root)
+        self.delivery(root)
+        self.payment_means(root)
+        if inv.payment_terms:
+            cbc(cac(root, "PaymentTerms"), "Note", inv.payment_terms)
+        for allowance in inv.allowances:
+            self.allowance_charge(root, allowance, charge=False)
+        for charge in inv.charges:
+            self.allowance_charge(root, charge, charge=True)
+        self.tax_totals(root)
+        self.monetary_total(root)
+        for line in inv.lines:
+            self.line(root, line)
+        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return data, self.warnings
+
+    def header(self, root: etree._Element) -> None:
+        """The document's own terms, up to the invoicing period (Invoice and CreditNote order them differently)."""
+        inv = self.inv
         cbc(root, "CustomizationID", inv.process.specification_id)
         cbc(root, "ProfileID", inv.process.business_process)
         cbc(root, "ID", inv.number)
@@ -88,6 +112,12 @@ class _UblWriter:
                 cbc(node, "StartDate", period.start)
                 cbc(node, "EndDate", period.end)
             cbc(node, "DescriptionCode", inv.tax_point_date_code)
+
+    # -- references -----------------------------------------------------------------------------
+    def references(self, root: etree._Element) -> None:
+        """Order, preceding invoices, despatch and receipt advice, then the references whose order differs between
+        Invoice and CreditNote (tender, contract, supporting documents, project)."""
+        inv = self.inv
         if inv.purchase_order_reference or inv.sales_order_reference:
             node = cac(root, "OrderReference")
             cbc(node, "ID", inv.purchase_order_reference or "NA")
@@ -110,35 +140,16 @@ class _UblWriter:
             self.additional_documents(root)
             if inv.project_reference:
                 cbc(cac(root, "ProjectReference"), "ID", inv.project_reference)
-        self.seller(cac(cac(root, "AccountingSupplierParty"), "Party"))
-        self.buyer(cac(cac(root, "AccountingCustomerParty"), "Party"))
-        self.payee(root)
-        self.tax_representative(root)
-        self.delivery(root)
-        self.payment_means(root)
-        if inv.payment_terms:
-            cbc(cac(root, "PaymentTerms"), "Note", inv.payment_terms)
-        for allowance in inv.allowances:
-            self.allowance_charge(root, allowance, charge=False)
-        for charge in inv.charges:
-            self.allowance_charge(root, charge, charge=True)
-        self.tax_totals(root)
-        self.monetary_total(root)
-        for line in inv.lines:
-            self.line(root, line)
-        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-        return data, self.warnings
 
-    # -- references -----------------------------------------------------------------------------
-    def originator(self, root) -> None:
+    def originator(self, root: etree._Element) -> None:
         if self.inv.tender_reference:
             cbc(cac(root, "OriginatorDocumentReference"), "ID", self.inv.tender_reference)
 
-    def contract(self, root) -> None:
+    def contract(self, root: etree._Element) -> None:
         if self.inv.contract_reference:
             cbc(cac(root, "ContractDocumentReference"), "ID", self.inv.contract_reference)
 
-    def additional_documents(self, root) -> None:
+    def additional_documents(self, root: etree._Element) -> None:
         inv = self.inv
         for doc in inv.supporting_documents:
             node = cac(root, "AdditionalDocumentReference")
@@ -166,7 +177,7 @@ class _UblWriter:
             cbc(node, "DocumentTypeCode", "50")
 
     # -- parties --------------------------------------------------------------------------------
-    def address(self, parent, name: str, address: Address | None) -> None:
+    def address(self, parent: etree._Element, name: str, address: Address | None) -> None:
         if address is None:
             return
         node = cac(parent, name)
@@ -180,13 +191,13 @@ class _UblWriter:
         if address.country_code:
             cbc(cac(node, "Country"), "IdentificationCode", address.country_code)
 
-    def tax_scheme(self, party, company_id: str | None, scheme: str) -> None:
+    def tax_scheme(self, party: etree._Element, company_id: str | None, scheme: str) -> None:
         if company_id:
             node = cac(party, "PartyTaxScheme")
             cbc(node, "CompanyID", company_id)
             cbc(cac(node, "TaxScheme"), "ID", scheme)
 
-    def contact(self, party, contact: Contact | None) -> None:
+    def contact(self, party: etree._Element, contact: Contact | None) -> None:
         if contact is None:
             return
         node = cac(party, "Contact")
@@ -198,7 +209,7 @@ class _UblWriter:
         payment = self.inv.payment
         return payment.direct_debit.creditor_id if payment and payment.direct_debit else None
 
-    def seller(self, party) -> None:
+    def seller(self, party: etree._Element) -> None:
         seller = self.inv.seller
         ident(party, "EndpointID", seller.electronic_address)
         for identifier in seller.identifiers:
@@ -216,7 +227,7 @@ class _UblWriter:
         cbc(legal, "CompanyLegalForm", seller.additional_legal_info)
         self.contact(party, seller.contact)
 
-    def buyer(self, party) -> None:
+    def buyer(self, party: etree._Element) -> None:
         buyer = self.inv.buyer
         ident(party, "EndpointID", buyer.electronic_address)
         if buyer.identifier:
@@ -230,7 +241,7 @@ class _UblWriter:
         ident(legal, "CompanyID", buyer.legal_registration_id)
         self.contact(party, buyer.contact)
 
-    def payee(self, root) -> None:
+    def payee(self, root: etree._Element) -> None:
         payee = self.inv.payee
         if payee is None:
             return
@@ -243,7 +254,7 @@ class _UblWriter:
         if payee.legal_registration_id:
             ident(cac(party, "PartyLegalEntity"), "CompanyID", payee.legal_registration_id)
 
-    def tax_representative(self, root) -> None:
+    def tax_representative(self, root: etree._Element) -> None:
         rep = self.inv.tax_representative
         if rep is None:
             return
@@ -252,7 +263,7 @@ class _UblWriter:
         self.address(party, "PostalAddress", rep.address)
         self.tax_scheme(party, rep.vat_id, "VAT")
 
-    def delivery(self, root) -> None:
+    def delivery(self, root: etree._Element) -> None:
         delivery = self.inv.delivery
         if delivery is None or not any(
             (delivery.party_name, delivery.location_id, delivery.actual_date, delivery.address)
@@ -268,7 +279,7 @@ class _UblWriter:
             cbc(cac(cac(node, "DeliveryParty"), "PartyName"), "Name", delivery.party_name)
 
     # -- payment --------------------------------------------------------------------------------
-    def payment_means(self, root) -> None:
+    def payment_means(self, root: etree._Element) -> None:
         inv, payment = self.inv, self.inv.payment
         if payment is None or payment.means_code is None:
             if self.credit and inv.due_date:
@@ -278,7 +289,7 @@ class _UblWriter:
                     "BT-9",
                 )
             return
-        transfers = payment.credit_transfers or [None]
+        transfers: list[CreditTransfer | None] = [*payment.credit_transfers] or [None]
         for index, transfer in enumerate(transfers):
             node = cac(root, "PaymentMeans")
             # BT-82 and BT-83 may occur once (UBL-SR-46/47): only the first PaymentMeans carries them.
@@ -304,7 +315,7 @@ class _UblWriter:
                 if debit.debited_account_id:
                     cbc(cac(mandate, "PayerFinancialAccount"), "ID", debit.debited_account_id)
 
-    def allowance_charge(self, root, item: AllowanceCharge, charge: bool) -> None:
+    def allowance_charge(self, root: etree._Element, item: AllowanceCharge, charge: bool) -> None:
         node = cac(root, "AllowanceCharge")
         cbc(node, "ChargeIndicator", "true" if charge else "false")
         cbc(node, "AllowanceChargeReasonCode", item.reason_code)
@@ -317,7 +328,7 @@ class _UblWriter:
         cbc(category, "Percent", item.vat_rate)
         cbc(cac(category, "TaxScheme"), "ID", "VAT")
 
-    def tax_totals(self, root) -> None:
+    def tax_totals(self, root: etree._Element) -> None:
         inv = self.inv
         if inv.totals.vat_total is not None or inv.vat_breakdown:
             total = cac(root, "TaxTotal")
@@ -344,7 +355,7 @@ class _UblWriter:
             total = cac(root, "TaxTotal")
             self.amount(total, "TaxAmount", inv.totals.vat_total_accounting, inv.tax_currency)
 
-    def monetary_total(self, root) -> None:
+    def monetary_total(self, root: etree._Element) -> None:
         totals = self.inv.totals
         node = cac(root, "LegalMonetaryTotal")
         self.amount(node, "LineExtensionAmount", totals.line_net_total)
@@ -357,7 +368,7 @@ class _UblWriter:
         self.amount(node, "PayableAmount", totals.payable)
 
     # -- lines ----------------------------------------------------------------------------------
-    def line(self, root, line: Line) -> None:
+    def line(self, root: etree._Element, line: Line) -> None:
         node = cac(root, "CreditNoteLine" if self.credit else "InvoiceLine")
         cbc(node, "ID", line.id)
         cbc(node, "Note", line.note)
@@ -384,28 +395,34 @@ class _UblWriter:
                 self.amount(ac, "Amount", item.amount)
                 self.amount(ac, "BaseAmount", item.base_amount)
         self.item(node, line)
+        self.price(node, line)
+
+    def price(self, node: etree._Element, line: Line) -> None:
+        """BG-29: the net price and base quantity; the gross price and discount (BT-148, BT-147) in the price's
+        allowance."""
         if line.price.base_quantity is None and line.price.base_quantity_unit:
             self.warn(f"line {line.id}", "a base quantity unit needs a base quantity (BT-149)", "BT-150")
         price = cac(node, "Price")
         self.amount(price, "PriceAmount", line.price.net_price)
         cbc(price, "BaseQuantity", line.price.base_quantity, unitCode=line.price.base_quantity_unit)
-        if line.price.discount is not None or line.price.gross_price is not None:
-            ac = cac(price, "AllowanceCharge")
-            cbc(ac, "ChargeIndicator", "false")
-            discount = line.price.discount
-            if discount is None:
-                # UBL holds the gross price only as cbc:BaseAmount, beside a required cbc:Amount: a discount of 0
-                # is the value that keeps BT-146 = BT-148 - BT-147, and it is one the source did not state.
-                discount = Decimal("0")
-                self.warn(
-                    f"line {line.id}",
-                    "UBL holds a gross price (BT-148) only with a price discount: written with discount 0",
-                    "BT-147",
-                )
-            self.amount(ac, "Amount", discount)
-            self.amount(ac, "BaseAmount", line.price.gross_price)
+        if line.price.discount is None and line.price.gross_price is None:
+            return
+        ac = cac(price, "AllowanceCharge")
+        cbc(ac, "ChargeIndicator", "false")
+        discount = line.price.discount
+        if discount is None:
+            # UBL holds the gross price only as cbc:BaseAmount, beside a required cbc:Amount: a discount of 0 is the
+            # value that keeps BT-146 = BT-148 - BT-147, and it is one the source did not state.
+            discount = Decimal("0")
+            self.warn(
+                f"line {line.id}",
+                "UBL holds a gross price (BT-148) only with a price discount: written with discount 0",
+                "BT-147",
+            )
+        self.amount(ac, "Amount", discount)
+        self.amount(ac, "BaseAmount", line.price.gross_price)
 
-    def item(self, parent, line: Line) -> None:
+    def item(self, parent: etree._Element, line: Line) -> None:
         item = line.item
         node = cac(parent, "Item")
         cbc(node, "Description", item.description)

@@ -66,6 +66,8 @@ def _local(element: etree._Element | None) -> str | None:
 
 def _term(element: etree._Element, terms: dict[tuple[str, str | None], str]) -> str | None:
     name, parent = _local(element), _local(element.getparent())
+    if name is None:
+        return None
     if name in {"StartDateTime", "EndDateTime", "StartDate", "EndDate"}:
         in_line = any(_local(a) in _LINES for a in element.iterancestors())
         return terms.get((name, "line" if in_line else "header"))
@@ -101,7 +103,8 @@ def _impossible_dates(root: etree._Element, syntax: str) -> Iterator[Callable[[b
                 continue
             match = _FORMAT_102.match(element.text or "")
             if match and not _exists(*map(int, match.groups())):
-                holder = element.getparent() if element.getparent() is not None else element
+                parent = element.getparent()
+                holder = parent if parent is not None else element
                 term = _term(holder, _CII_TERMS)
                 yield partial(_finding, element, _local(holder) or "date", match.group(0).strip(), term)
     elif syntax == "ubl":

@@ -13,12 +13,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from ..errors import RulesNotRun
 from .report import Finding, term_in
 from .scenarios import scenario_for
+
+if TYPE_CHECKING:  # at run time saxonche is imported only where the rules first run
+    from saxonche import PySaxonProcessor, PyXdmNode, PyXsltExecutable
 
 RULES = Path(__file__).resolve().parent.parent / "artefacts" / "rules"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -96,10 +100,10 @@ class SaxonRunner:
             state = self._local.saxon = _ThreadSaxon(PySaxonProcessor(license=False))
         return state
 
-    def processor(self):
+    def processor(self) -> PySaxonProcessor:
         return self._state().processor
 
-    def executable(self, rule_set: RuleSet):
+    def executable(self, rule_set: RuleSet) -> PyXsltExecutable:
         state = self._state()
         executable = state.compiled.get(rule_set.path)
         if executable is None:
@@ -107,7 +111,7 @@ class SaxonRunner:
             executable = state.compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
         return executable
 
-    def parse(self, root: etree._Element, data: bytes | None = None):
+    def parse(self, root: etree._Element, data: bytes | None = None) -> PyXdmNode:
         """Hand the document to Saxon: its own bytes when given (decoded with the encoding lxml found, so Saxon
         builds its tree from the source text without the tree being serialised again), else the parsed tree as text.
         """
@@ -121,7 +125,7 @@ class SaxonRunner:
         except PySaxonApiError as exc:
             raise RulesNotRun(f"the business rules could not read the document: {_first_line(exc)}") from None
 
-    def run(self, rule_set: RuleSet, node) -> Iterator[Finding]:
+    def run(self, rule_set: RuleSet, node: PyXdmNode) -> Iterator[Finding]:
         """Runs the rule set now; its findings are made as they are consumed (the report keeps the first ones and
         counts the others)."""
         from saxonche import PySaxonApiError
@@ -174,8 +178,8 @@ def _source_text(root: etree._Element, data: bytes) -> str | None:
 
 @dataclass
 class _ThreadSaxon:
-    processor: object
-    compiled: dict[Path, object] = field(default_factory=dict)
+    processor: PySaxonProcessor
+    compiled: dict[Path, PyXsltExecutable] = field(default_factory=dict)
 
 
 def _first_line(exc: Exception) -> str:

@@ -71,6 +71,7 @@ def scenarios() -> tuple[Scenario, ...]:
         if match is None:
             raise ValueError(f"{SCENARIOS.name}: unexpected match expression in scenario {name!r}")
         root_name, literal = match.groups()
+        types: tuple[str, ...]
         if root_name == _CII_ROOT:
             syntax, types = "cii", ("invoice", "credit_note")
         else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol, cast
 
 from lxml import etree
 
@@ -21,6 +22,16 @@ SCHEMAS = {
     ("cii", "invoice"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
     ("cii", "credit_note"): ARTEFACTS / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd",
 }
+
+
+class _LogEntry(Protocol):
+    """What a schema finding is read from: an entry of lxml's error log."""
+
+    message: str
+    path: str | None
+    line: int
+
+
 # One compiled schema per thread: an lxml XMLSchema keeps the errors of its last validation on itself, so two
 # threads validating with the same object read each other's errors.
 _local = threading.local()
@@ -49,7 +60,8 @@ def _schema_findings(root: etree._Element, syntax: str, document_type: str) -> I
     schema = schema_for(syntax, document_type)
     if schema is None or schema.validate(root):
         return iter(())
-    errors = schema.error_log  # a copy, taken now: the findings are made later, as they are consumed
+    # A copy, taken now: the findings are made later, as they are consumed. (lxml-stubs declares no entries on it.)
+    errors = cast("Iterable[_LogEntry]", schema.error_log)
     return (
         Finding(
             rule_id="XSD",
