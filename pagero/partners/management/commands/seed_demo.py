@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from pagero.partners import public as partners
 
 # Demo data only: fixed credentials so that `make run` prints the same logins every time.
-DEMO_ORGANISATIONS = [
+DEMO_ORGANISATIONS: list[dict[str, Any]] = [
     {
         "name": "Acme Supplies AB",
         "slug": "acme",
