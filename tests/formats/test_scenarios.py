@@ -203,6 +203,7 @@ def test_bytes_handed_to_saxon_give_the_same_findings_as_the_tree() -> None:
     assert "ü" in rules._source_text(detect(latin)[1], latin) or "ä" in rules._source_text(detect(latin)[1], latin)
 
 
+@pytest.mark.slow  # a Python process of its own, compiling the CII stylesheets from cold
 def test_a_stylesheet_is_compiled_only_when_a_document_needs_it() -> None:
     """A process that validates one CII document compiles the CII stylesheets only (the CLI's start-up cost)."""
     import subprocess
@@ -218,7 +219,7 @@ def test_a_stylesheet_is_compiled_only_when_a_document_needs_it() -> None:
         "from pagero.formats.conversion import validate_document\n"
         "from pagero.formats.validation import rules\n"
         "validate_document(open(sys.argv[1], 'rb').read())\n"
-        "print(sorted(p.name for p in rules.RUNNER._state().compiled))\n"
+        "print(rules.RUNNER.compiled())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(document)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
@@ -233,6 +234,7 @@ def _rule_tests() -> list[Path]:
 
 
 @needs_corpus
+@pytest.mark.corpus  # a sweep over the corpus: every XRechnung rule test instance
 def test_xrechnung_rule_tests_fall_in_the_scenario_of_their_variant() -> None:
     """The XRechnung rule tests (fragments built for one rule each; their verdicts are not published) each fall in
     the scenario of their CustomizationID's variant, and those named negative/invalid/wrong are rejected."""

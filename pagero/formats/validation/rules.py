@@ -8,12 +8,15 @@ given, and that node is given to every rule set that applies to it. The KoSIT sc
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
@@ -24,6 +27,7 @@ from .scenarios import scenario_for
 if TYPE_CHECKING:  # at run time saxonche is imported only where the rules first run
     from saxonche import PySaxonProcessor, PyXdmNode, PyXsltExecutable
 
+_T = TypeVar("_T")
 RULES = Path(__file__).resolve().parent.parent / "artefacts" / "rules"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 FAILED_ASSERT, SUCCESSFUL_REPORT = f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"
@@ -81,37 +85,70 @@ def rule_sets_for(syntax: str, document_type: str, customization: str | None) ->
     return sets, notes
 
 
-class SaxonRunner:
-    """A Saxon processor and its compiled stylesheets per thread, created on the thread's first use.
+class _SaxonThread:
+    """One long-lived thread with its own Saxon processor and the stylesheets it compiled, created on first use."""
 
-    Threads never share a processor, so validations run in parallel without a lock; each thread compiles a
-    stylesheet the first time it needs it. A node from parse() belongs to the calling thread's processor: run()
-    it on the same thread.
-    """
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"saxon-{index}")
+        self.processor: PySaxonProcessor | None = None
+        self.compiled: dict[Path, PyXsltExecutable] = {}
 
-    def __init__(self) -> None:
-        self._local = threading.local()
+    def call(self, work: Callable[[], _T]) -> _T:
+        """Run `work` on this thread and wait for it."""
+        return self._executor.submit(work).result()
 
-    def _state(self) -> _ThreadSaxon:
-        state = getattr(self._local, "saxon", None)
-        if state is None:
+    def saxon(self) -> PySaxonProcessor:
+        if self.processor is None:
             from saxonche import PySaxonProcessor
 
-            state = self._local.saxon = _ThreadSaxon(PySaxonProcessor(license=False))
-        return state
-
-    def processor(self) -> PySaxonProcessor:
-        return self._state().processor
+            self.processor = PySaxonProcessor(license=False)
+        return self.processor
 
     def executable(self, rule_set: RuleSet) -> PyXsltExecutable:
-        state = self._state()
-        executable = state.compiled.get(rule_set.path)
+        executable = self.compiled.get(rule_set.path)
         if executable is None:
-            compiler = state.processor.new_xslt30_processor()
-            executable = state.compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
+            compiler = self.saxon().new_xslt30_processor()
+            executable = self.compiled[rule_set.path] = compiler.compile_stylesheet(stylesheet_file=str(rule_set.path))
         return executable
 
-    def parse(self, root: etree._Element, data: bytes | None = None) -> PyXdmNode:
+
+@dataclass(frozen=True)
+class SaxonDocument:
+    """A document parsed by Saxon: it belongs to the Saxon thread whose processor built it."""
+
+    thread: _SaxonThread
+    node: PyXdmNode
+
+
+def _thread_count() -> int:
+    configured = int(os.environ.get("SAXON_THREADS", "0") or 0)
+    return max(1, configured or min(4, os.cpu_count() or 2))
+
+
+class SaxonRunner:
+    """A fixed set of long-lived threads, each with its own Saxon processor and compiled stylesheets.
+
+    Callers hand their work to one of these threads and wait for it: a caller's thread never creates a processor.
+    Saxon's native runtime does not survive processors made and dropped by short-lived threads (a threaded server
+    starts one per request), and each new processor would compile the rules again. Threads never share a processor,
+    so validations run in parallel without a lock, up to the number of Saxon threads (SAXON_THREADS, default: the
+    cores, at most 4).
+    """
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._size = threads or _thread_count()
+        self._start()
+        os.register_at_fork(after_in_child=self._start)  # a forked worker has none of its parent's threads
+
+    def _start(self) -> None:
+        self._threads = [_SaxonThread(index) for index in range(self._size)]
+        self._turn = itertools.count()
+
+    def _next_thread(self) -> _SaxonThread:
+        return self._threads[next(self._turn) % len(self._threads)]
+
+    def parse(self, root: etree._Element, data: bytes | None = None) -> SaxonDocument:
         """Hand the document to Saxon: its own bytes when given (decoded with the encoding lxml found, so Saxon
         builds its tree from the source text without the tree being serialised again), else the parsed tree as text.
         """
@@ -120,20 +157,21 @@ class SaxonRunner:
         text = _source_text(root, data) if data is not None else None
         if text is None:
             text = etree.tostring(root, encoding="unicode")
+        thread = self._next_thread()
         try:
-            return self.processor().parse_xml(xml_text=text)
+            return SaxonDocument(thread, thread.call(lambda: thread.saxon().parse_xml(xml_text=text)))
         except PySaxonApiError as exc:
             raise RulesNotRun(f"the business rules could not read the document: {_first_line(exc)}") from None
 
-    def run(self, rule_set: RuleSet, node: PyXdmNode) -> Iterator[Finding]:
-        """Runs the rule set now; its findings are made as they are consumed (the report keeps the first ones and
-        counts the others)."""
+    def run(self, rule_set: RuleSet, document: SaxonDocument) -> Iterator[Finding]:
+        """Runs the rule set now, on the document's Saxon thread; its findings are made as they are consumed (the
+        report keeps the first ones and counts the others)."""
         from saxonche import PySaxonApiError
 
-        executable = self.executable(rule_set)
+        thread = document.thread
         started = time.perf_counter()
         try:
-            svrl = executable.transform_to_string(xdm_node=node)
+            svrl = thread.call(lambda: thread.executable(rule_set).transform_to_string(xdm_node=document.node))
         except PySaxonApiError as exc:
             raise RulesNotRun(
                 f"the {rule_set.name} rules could not be run on the document: {_first_line(exc)}"
@@ -141,6 +179,14 @@ class SaxonRunner:
         finally:
             TIMINGS.add(rule_set.path.name, time.perf_counter() - started)
         return parse_svrl(svrl.encode("utf-8"), rule_set.name, dict(rule_set.levels))
+
+    def processors(self) -> list[PySaxonProcessor]:
+        """The Saxon processors made so far in this process (one at most per Saxon thread)."""
+        return [thread.processor for thread in self._threads if thread.processor is not None]
+
+    def compiled(self) -> list[str]:
+        """The stylesheets compiled so far in this process, by file name."""
+        return sorted({path.name for thread in self._threads for path in thread.compiled})
 
 
 class RuleSetTimings:
@@ -175,11 +221,6 @@ def _source_text(root: etree._Element, data: bytes) -> str | None:
     # Saxon reads a string as characters: an encoding declaration in it is ignored, a BOM would not be.
     return text.lstrip("\ufeff")
 
-
-@dataclass
-class _ThreadSaxon:
-    processor: PySaxonProcessor
-    compiled: dict[Path, PyXsltExecutable] = field(default_factory=dict)
 
 
 def _first_line(exc: Exception) -> str:
