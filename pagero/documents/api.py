@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -64,6 +64,60 @@ class RawBodyParser(BaseParser):
         return data
 
 
+class ErrorSerializer(serializers.Serializer):
+    """Every API error: a stable code and a message for people (some add fields, e.g. `limit`, `document_id`)."""
+
+    error = serializers.CharField()
+    message = serializers.CharField()
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error responses an operation may give, for the schema."""
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[code]) for code in codes}
+
+
+ERROR_MEANINGS = {
+    400: "a parameter or the body is malformed",
+    401: "no API token, or an unknown or revoked one",
+    403: "the token's scope does not allow this (submitting needs a write token)",
+    404: "no such document, or not one of the caller's",
+    409: "conflict (see `error`)",
+    413: "the document is over MAX_DOCUMENT_BYTES",
+    415: "the body is not a supported document format (the document is kept as rejected)",
+    422: "the document cannot be read or converted (see `message`)",
+    429: "too many submissions: wait as long as `Retry-After` says",
+}
+# Every operation needs a token and names a resource of the caller's organisation.
+COMMON_ERRORS = (401, 403)
+
+
+class BoundedPagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (up to MAX_PAGE_SIZE); the answer keeps `count` and `results` and adds `page`,
+    `next` and `previous`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(self.get_paginated_data(data))
+
+    def get_paginated_data(self, data) -> dict:
+        return {
+            "count": self.page.paginator.count,
+            "page": self.page.number,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": data,
+        }
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="page number, from 1"),
+    OpenApiParameter("page_size", int, description=f"items per page, 1 to {BoundedPagination.max_page_size}"),
+]
+
+
 class EventSerializer(serializers.Serializer):
     kind = serializers.CharField()
     status = serializers.CharField()
@@ -115,6 +169,13 @@ class DocumentSerializer(serializers.ModelSerializer):
     def get_direction(self, document: Document) -> str:
         return "sent" if document.sender_id == self.context["organisation_id"] else "received"
 
+    def to_representation(self, document: Document) -> dict:
+        body = super().to_representation(document)
+        if body["direction"] == "sent" and document.status == Status.DELIVERY_FAILED:
+            # The raw answer of the recipient's channel (its URL, its server's errors) is the recipient's.
+            body["status_reason"] = RECIPIENT_CHANNEL_FAILED
+        return body
+
     def get_status_url(self, document: Document) -> str:
         return self.context["request"].build_absolute_uri(f"/api/v1/documents/{document.id}")
 
@@ -127,13 +188,56 @@ class DroppedTermSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+RECIPIENT_CHANNEL_FAILED = "the recipient's channel did not take the document; the details are the recipient's"
+# Delivery events carry the recipient's channel: its address and its endpoint's answers (detail, reason).
+CHANNEL_EVENTS = frozenset({EventKind.DELIVERED, EventKind.DELIVERY_ATTEMPT_FAILED, EventKind.DELIVERY_FAILED})
+CHANNEL_DETAILS = frozenset({"detail", "reason"})
+
+
 class DocumentDetailSerializer(DocumentSerializer):
-    timeline = EventSerializer(source="events", many=True)
+    timeline = serializers.SerializerMethodField()
     validation_report = serializers.JSONField()
     dropped = DroppedTermSerializer(many=True)
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "timeline", "validation_report", "dropped"]
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, document: Document) -> list[dict]:
+        """Every event; the sender sees the delivery events without the recipient's channel details."""
+        sender_view = document.sender_id == self.context["organisation_id"] != document.recipient_id
+        events = []
+        for event in document.events.all():
+            detail = event.detail if isinstance(event.detail, dict) else {}
+            if sender_view and event.kind in CHANNEL_EVENTS:
+                detail = {key: value for key, value in detail.items() if key not in CHANNEL_DETAILS}
+            events.append({"kind": event.kind, "status": event.status, "at": event.at, "detail": detail})
+        return EventSerializer(events, many=True).data
+
+
+class InboxItemSerializer(DocumentSerializer):
+    """An inbox entry: the document and where to fetch it in the caller's receive format (schema only)."""
+
+    content_url = serializers.URLField(read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "content_url"]
+
+
+def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The schema of one page of `item`s as BoundedPagination answers it."""
+    fields = {
+        "count": serializers.IntegerField(help_text="all matching items, on every page"),
+        "page": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item(many=True),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+DocumentPageSerializer = page_of(DocumentSerializer, "DocumentPageSerializer")
+InboxPageSerializer = page_of(InboxItemSerializer, "InboxPageSerializer")
 
 
 def organisation_of(request: Request) -> int:
@@ -195,9 +299,7 @@ class DocumentsView(ApiView):
         responses={
             202: DocumentSerializer,
             200: DocumentSerializer,
-            409: OpenApiTypes.OBJECT,
-            413: OpenApiTypes.OBJECT,
-            422: OpenApiTypes.OBJECT,
+            **errors(400, *COMMON_ERRORS, 409, 413, 415, 422, 429),
         },
     )
     def post(self, request: Request) -> Response:
@@ -229,17 +331,22 @@ class DocumentsView(ApiView):
             first = rejected_at_submission(submission.document)
             if first is not None:
                 return rejection(submission.document, first["error"], first.get("message", ""))
-        body = DocumentSerializer(submission.document, context=self.context(request)).data
+        # On the embedded default the pipeline ran inline during submit: answer what the document is now, not the
+        # snapshot taken when it was received.
+        current = Document.objects.get(pk=submission.document.pk)
+        body = DocumentSerializer(current, context=self.context(request)).data
         return Response(body, status=202 if submission.created else 200)
 
     @extend_schema(
         summary="List documents sent or received",
+        operation_id="v1_documents_list",
         parameters=[
             OpenApiParameter("direction", str, enum=["sent", "received"]),
             OpenApiParameter("status", str, enum=[s.value for s in Status]),
             OpenApiParameter("since", OpenApiTypes.DATETIME),
+            *PAGE_PARAMETERS,
         ],
-        responses={200: DocumentSerializer(many=True)},
+        responses={200: DocumentPageSerializer, **errors(400, *COMMON_ERRORS, 404)},
     )
     def get(self, request: Request) -> Response:
         direction = request.query_params.get("direction")
@@ -256,14 +363,15 @@ class DocumentsView(ApiView):
         if since and since_dt is None:
             return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
         queryset = queries.list_documents(organisation_of(request), direction, state, since_dt)
-        paginator = PageNumberPagination()
+        paginator = BoundedPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
 
 
 class DocumentDetailView(ApiView):
     @extend_schema(
-        summary="A document with its timeline and validation report", responses={200: DocumentDetailSerializer}
+        summary="A document with its timeline and validation report",
+        responses={200: DocumentDetailSerializer, **errors(*COMMON_ERRORS, 404)},
     )
     def get(self, request: Request, document_id) -> Response:
         document = self.get_document(request, document_id)
@@ -274,7 +382,7 @@ class DocumentContentView(ApiView):
     @extend_schema(
         summary="The document's content: the original, a rendition, or a PDF",
         parameters=[OpenApiParameter("format", str, enum=list(DOWNLOAD_FORMATS))],
-        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **errors(400, *COMMON_ERRORS, 404, 409, 422)},
     )
     def get(self, request: Request, document_id) -> HttpResponse | Response:
         wanted = request.query_params.get("format", ORIGINAL)
@@ -295,25 +403,33 @@ class DocumentContentView(ApiView):
 
 class InboxView(ApiView):
     @extend_schema(
-        summary="Documents delivered to the caller's inbox and not yet acknowledged",
-        responses={200: DocumentSerializer(many=True)},
+        summary="Documents delivered to the caller's inbox and not yet acknowledged, oldest first",
+        operation_id="v1_inbox_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: InboxPageSerializer, **errors(*COMMON_ERRORS, 404)},
     )
     def get(self, request: Request) -> Response:
         organisation = organisation_of(request)
         profile = partners.receive_profile(organisation)
+        paginator = BoundedPagination()
+        page = paginator.paginate_queryset(queries.inbox(organisation), request, view=self)
         items = []
-        for document in queries.inbox(organisation)[:200]:
+        for document in page:
             body = DocumentSerializer(document, context=self.context(request)).data
             body["content_url"] = request.build_absolute_uri(
                 f"/api/v1/documents/{document.id}/content?format="
                 f"{document.target_format if profile.format != 'original' else 'original'}"
             )
             items.append(body)
-        return Response({"count": len(items), "results": items})
+        return paginator.get_paginated_response(items)
 
 
 class InboxAckView(ApiView):
-    @extend_schema(summary="Mark an inbox document as fetched", request=None, responses={200: DocumentSerializer})
+    @extend_schema(
+        summary="Mark an inbox document as fetched",
+        request=None,
+        responses={200: DocumentSerializer, **errors(*COMMON_ERRORS, 404)},
+    )
     def post(self, request: Request, document_id) -> Response:
         organisation = organisation_of(request)
         document = self.get_document(request, document_id)
@@ -329,7 +445,7 @@ class DirectoryView(ApiView):
     @extend_schema(
         summary="Who receives on an identifier",
         parameters=[OpenApiParameter("scheme", str, required=True), OpenApiParameter("value", str, required=True)],
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **errors(400, *COMMON_ERRORS, 404)},
     )
     def get(self, request: Request) -> Response:
         scheme, value = request.query_params.get("scheme"), request.query_params.get("value")

@@ -48,10 +48,12 @@ from .queries import (
     DocumentSummary,
     NoRendition,
     TimelineEvent,
+    awaiting_response,
     document_content,
     document_detail,
     document_page,
     needing_attention,
+    related_documents,
     status_counts,
 )
 
@@ -76,6 +78,7 @@ __all__ = [
     "RoutingPort",
     "StoredPayload",
     "TimelineEvent",
+    "awaiting_response",
     "cassandra_payload_store",
     "create_cassandra_schema",
     "database_payload_store",
@@ -88,6 +91,7 @@ __all__ = [
     "needing_attention",
     "payload_store",
     "register_payload_store",
+    "related_documents",
     "respond_to_order",
     "routing_port",
     "sha256_hex",

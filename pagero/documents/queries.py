@@ -197,12 +197,15 @@ class NoRendition(Exception):
     """A rejected document has only its original."""
 
 
-def document_content(organisation_id: int, document_id, fmt: str) -> Content | None:
+def document_content(organisation_id: int, document_id, fmt: str, *, readable: bool = False) -> Content | None:
     """The original, a rendition (stored, else converted now) or the PDF; None if the document is not visible.
 
     The PDF is rendered once, on the first request (or at conversion for an e-mail recipient), and kept as the
     `rendition:pdf` payload. Raises NoRendition for a rejected document's renditions, FormatError when a
-    conversion is impossible.
+    conversion is impossible. `readable` indents an XML rendition for a person downloading it; the stored bytes,
+    the original and what machines fetch stay exactly as they are. The file name is the document's number with the
+    format's extension (`ACME-2002.xml`); the download's Content-Disposition adds which format it is
+    (`ACME-2002-original.xml`, `ACME-2002-cii.xml`).
     """
     from pagero.formats import public as formats
 
@@ -223,6 +226,17 @@ def document_content(organisation_id: int, document_id, fmt: str) -> Content | N
         data = store.get(str(document.id), rendition_payload(fmt))
     else:
         data = formats.convert(original, fmt).data
+    if readable and extension(fmt) == "xml":
+        from lxml import etree
+
+        # Our own rendition, but parsed as carefully as any XML: no entities, no DTD, no network.
+        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, remove_blank_text=True)
+        try:
+            data = etree.tostring(
+                etree.fromstring(data, parser), xml_declaration=True, encoding="UTF-8", pretty_print=True
+            )
+        except etree.XMLSyntaxError:
+            pass  # handed over as stored
     return Content(data, media_type(fmt), f"{name}.{extension(fmt)}")
 
 
@@ -264,3 +278,21 @@ def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, i
 def needing_attention(organisation_id: int, limit: int = 10) -> list[DocumentSummary]:
     queryset = visible_to(organisation_id).filter(status__in=[s.value for s in NEEDS_ATTENTION])
     return [_summary(d, organisation_id) for d in queryset.order_by("-updated_at")[:limit]]
+
+
+def related_documents(organisation_id: int, document_id) -> list[DocumentSummary]:
+    """The documents linked to this one that the organisation may see: the order it follows (a response's or an
+    invoice's), and the responses and invoices that follow it (an order's), oldest first."""
+    document = visible_to(organisation_id).filter(pk=document_id).first()
+    if document is None:
+        return []
+    linked = visible_to(organisation_id).filter(Q(pk=document.related_document_id) | Q(related_document=document))
+    return [_summary(d, organisation_id) for d in linked.order_by("created_at")]
+
+
+def awaiting_response(organisation_id: int, document_id) -> tuple[bool, datetime | None]:
+    """(overdue, due at) of an order's response; (False, None) when nothing is awaited."""
+    document = visible_to(organisation_id).filter(pk=document_id).only("response_overdue", "response_due_at").first()
+    if document is None:
+        return False, None
+    return document.response_overdue, document.response_due_at

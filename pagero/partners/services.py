@@ -258,6 +258,17 @@ def add_identifier(organisation_id: int, scheme: str, value: str, *, verified: b
     return Identifier(scheme=ident.scheme, value=ident.value, status=status)
 
 
+def remove_identifier(organisation_id: int, scheme: str, value: str) -> bool:
+    """Remove one of the organisation's identifiers (a claim of any status). From then on documents addressed to it
+    no longer reach this organisation, and another organisation may claim it. False if it holds no such identifier.
+    Raises InvalidIdentifier for a malformed scheme or value."""
+    ident = validate_identifier(scheme, value)
+    deleted, _ = ParticipantIdentifier.objects.filter(
+        organisation_id=organisation_id, scheme=ident.scheme, value__iexact=ident.value
+    ).delete()
+    return deleted > 0
+
+
 def _claim(row: ParticipantIdentifier) -> IdentifierClaim:
     others = (
         _family_rows(_as_identifier(row))

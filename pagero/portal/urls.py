@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import orders, views
 
 app_name = "portal"
 
@@ -14,8 +14,10 @@ urlpatterns = [
     path("documents/<uuid:document_id>/", views.document_detail, name="document"),
     path("documents/<uuid:document_id>/status.json", views.document_status, name="document_status"),
     path("documents/<uuid:document_id>/download/<str:fmt>/", views.download, name="download"),
+    path("documents/<uuid:document_id>/respond/", orders.respond, name="respond"),
     path("send/", views.send, name="send"),
     path("send/check", views.send_check, name="send_check"),
+    path("send/recipient", views.send_recipient, name="send_recipient"),
     path("send/submit", views.send_submit, name="send_submit"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/<str:action>", views.settings_action, name="settings_action"),

@@ -5,6 +5,7 @@ Every page is scoped to the signed-in user's organisation; a document of another
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from functools import wraps
 
@@ -27,11 +28,17 @@ from pagero.kernel.vocabulary import (
     ORIGINAL,
     RECEIVE_FORMAT_LABELS,
     SYNTAX_LABELS,
+    Channel,
     Status,
+    Syntax,
 )
 from pagero.partners import public as partners
 
+from . import checking, labels, orders, recipients, timeline
+
+log = logging.getLogger(__name__)
 STATUSES = list(Status)
+IN_FLIGHT = {Status.RECEIVED, Status.VALIDATED, Status.ROUTED, Status.CONVERTED}
 
 
 def member_view(view):
@@ -124,6 +131,14 @@ def document_list(request: HttpRequest, direction: str) -> HttpResponse:
     )
 
 
+def _downloads(summary: documents.DocumentSummary, renditions: list[str]) -> list[str]:
+    """The syntaxes offered for download besides the original: the stored renditions, and for an invoice or credit
+    note every other syntax (converted when asked for)."""
+    if summary.document_type not in BILLING_TYPES or summary.status == Status.REJECTED:
+        return list(renditions)
+    return [fmt for fmt in Syntax if fmt in renditions or fmt != summary.original_syntax]
+
+
 @member_view
 def document_detail(request: HttpRequest, document_id) -> HttpResponse:
     detail = documents.document_detail(request.organisation.id, document_id)
@@ -142,13 +157,17 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
         "portal/document.html",
         {
             "doc": detail.summary,
-            "events": detail.events,
+            "reason": timeline.visible_reason(
+                detail.summary.status, detail.summary.status_reason, detail.summary.direction
+            ),
+            "events": timeline.entries(detail.events, detail.summary.direction, partner),
             "report": detail.validation_report,
-            "renditions": detail.renditions,
+            "renditions": _downloads(detail.summary, detail.renditions),
             "dropped": detail.dropped,
             "invoice": invoice,
             "partner": partner,
-            "in_flight": detail.summary.status in {"received", "validated", "routed", "converted"},
+            "in_flight": detail.summary.status in IN_FLIGHT,
+            **orders.order_context(request.organisation.id, detail.summary),
         },
     )
 
@@ -162,7 +181,10 @@ def document_status(request: HttpRequest, document_id) -> JsonResponse:
         {
             "id": detail.summary.id,
             "status": detail.summary.status,
-            "reason": detail.summary.status_reason,
+            "label": labels.status_label(detail.summary.status),
+            "reason": timeline.visible_reason(
+                detail.summary.status, detail.summary.status_reason, detail.summary.direction
+            ),
             "timeline": [{"kind": e.kind, "at": e.at.isoformat()} for e in detail.events],
         }
     )
@@ -173,7 +195,7 @@ def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404("unknown format")
     try:
-        content = documents.document_content(request.organisation.id, document_id, fmt)
+        content = documents.document_content(request.organisation.id, document_id, fmt, readable=True)
     except documents.NoRendition as exc:
         messages.error(request, str(exc))
         return redirect("portal:document", document_id=document_id)
@@ -193,6 +215,10 @@ def download(request: HttpRequest, document_id, fmt: str) -> HttpResponse:
 @member_view
 def send(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/send.html", {})
+
+
+def _busy() -> str:
+    return _("The network is busy checking other files. Try this one again in a minute.")
 
 
 class UploadRefused(Exception):
@@ -231,9 +257,11 @@ def send_check(request: HttpRequest) -> JsonResponse:
     except UploadRefused as refused:
         return refused.response
     try:
-        report = formats.validate(data)
+        report = checking.run(lambda: formats.validate(data))
     except formats.FormatError as exc:
         return JsonResponse({"ok": False, "error": exc.message, "findings": []})
+    except checking.Busy:
+        return JsonResponse({"ok": False, "error": _busy(), "findings": []}, status=503)
     return JsonResponse(
         {
             "ok": report.valid,
@@ -241,6 +269,21 @@ def send_check(request: HttpRequest) -> JsonResponse:
             "summary": _("valid") if report.valid else _("%(n)d problem(s)") % {"n": report.fatal_count},
         }
     )
+
+
+@require_POST
+@member_view
+def send_recipient(request: HttpRequest) -> JsonResponse:
+    """Who will receive one file and how, before it is sent; nothing is stored."""
+    try:
+        data = _upload(request)
+    except UploadRefused as refused:
+        return refused.response
+    try:
+        found = recipients.preview(request.organisation.id, data)
+    except formats.FormatError as exc:
+        return JsonResponse({"found": False, "text": "", "warning": "", "error": exc.message})
+    return JsonResponse(found.as_dict())
 
 
 @require_POST
@@ -316,12 +359,33 @@ def _posted_national_rules(post) -> bool | None:
     return value == "lenient"
 
 
+def _test_event(request: HttpRequest, profile: partners.ReceiveProfile) -> None:
+    """Send the signed test event and say what happened in plain words (the details go to the server log)."""
+    try:
+        outcome = delivery.send_test_event(profile.webhook_url, profile.webhook_secret)
+    except Exception:
+        log.exception("webhook test event for organisation %s failed", profile.organisation_id)
+        messages.error(request, _("The test event could not be sent. Try again later."))
+        return
+    if outcome.delivered:
+        messages.success(
+            request, _("Test event delivered: your endpoint answered %(status)s.") % {"status": outcome.detail}
+        )
+    else:
+        problem = timeline.plain_delivery_problem(outcome.detail)
+        messages.error(request, _("Test event not delivered: %(problem)s.") % {"problem": problem})
+
+
 @require_POST
 @member_view
 def settings_action(request: HttpRequest, action: str) -> HttpResponse:
     org, post = request.organisation, request.POST
     try:
         if action == "receive":
+            wants_webhook = post.get("channel") == Channel.WEBHOOK and post.get("webhook_url")
+            if wants_webhook and not partners.receive_profile(org.id).webhook_secret:
+                # A signed webhook needs a secret: make it with the first save rather than refuse the URL typed.
+                request.session["new_secret"] = partners.rotate_webhook_secret(org.id)
             partners.set_receive_preferences(
                 org.id,
                 format=post.get("format"),
@@ -339,10 +403,7 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
             profile = partners.receive_profile(org.id)
             if not (profile.webhook_url and profile.webhook_secret):
                 raise ValueError(_("Set a webhook URL and a secret first."))
-            outcome = delivery.send_test_event(profile.webhook_url, profile.webhook_secret)
-            (messages.success if outcome.delivered else messages.error)(
-                request, _("Test event: %(detail)s") % {"detail": outcome.detail}
-            )
+            _test_event(request, profile)
         elif action == "token":
             scope = post.get("scope", "read")
             issued = partners.issue_api_token(org.id, post.get("name") or "portal", scope=scope)
@@ -365,6 +426,10 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
                         "or for an e-mail address by the link sent to it)."
                     ),
                 )
+        elif action == "remove-identifier":
+            if not partners.remove_identifier(org.id, post.get("scheme", ""), post.get("value", "")):
+                raise ValueError(_("No such identifier."))
+            messages.success(request, _("Identifier removed: documents addressed to it no longer reach you."))
         else:
             raise Http404("unknown settings action")
     except (ValueError, partners.IdentifierTaken) as exc:

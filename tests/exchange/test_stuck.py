@@ -311,7 +311,8 @@ def test_amounts_beyond_10_to_the_15_are_stored_exactly_and_listed(acme, nordic,
         browser = Client()
         assert browser.login(username=username, password="pw-amount-test-1")
         page = browser.get(path)
-        assert page.status_code == 200 and b"123456789012345678.99 IDR" in page.content
+        # Every digit kept, grouped as the language writes amounts (English here).
+        assert page.status_code == 200 and b"123,456,789,012,345,678.99" in page.content and b"IDR" in page.content
 
 
 @pytest.mark.django_db
