@@ -24,9 +24,10 @@ help:
 	@echo "make test-fast      the tests that need no service, on the embedded default (seconds; no lint)"
 	@echo "make services       start the real services (needs root + apt the first time)"
 	@echo "make services-stop  stop them"
-	@echo "make lint           ruff + import contracts"
+	@echo "make lint           ruff + import contracts + mypy (strict on the formats domain and the kernel)"
 	@echo "make bench          run the benchmarks in bench/ against the real services"
 	@echo "make mutate         mutation score of the decision-heavy modules (docs/mutation.md)"
+	@echo "make image          the product image (podman; docs/containers.md); compose-up / compose-down / compose-smoke"
 	@echo "make fuzz           fuzz the formats port with mutated corpus documents ($(FUZZ_EXAMPLES) examples per test)"
 
 $(VENV)/.installed: requirements.txt
@@ -38,10 +39,17 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 # The embedded default ignores any service variables from the environment on purpose.
-run: venv
+# The first install takes minutes: pip reports each package as it goes instead of staying silent.
+run:
+	@$(MAKE) --no-print-directory -q $(VENV)/.installed || { \
+	  echo "Installing the Python packages of requirements.txt into $(VENV) (the first time takes a few minutes)"; \
+	  { test -x $(PY) || $(PYTHON) -m venv $(VENV); } && $(PY) -m pip install --upgrade pip && \
+	  $(PY) -m pip install --progress-bar on -r requirements.txt && touch $(VENV)/.installed; }
+	@echo "Preparing the database and the demo data"
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py migrate --noinput -v0
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Sample documents to send (README, Quick start): $(sort $(wildcard samples/*))"
 	@echo "Portal: http://$(HOST):$(PORT)/   Operator console: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -57,13 +65,14 @@ services-stop:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy pagero strangler shadow payload_migration
 
 # The phive reference validator (Java, Maven Central) the peer tests compare our verdicts with.
 phive:
 	ops/peers/build-phive.sh >/dev/null
 
 test: venv lint services phive
-	@set +e; $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	@set +e; env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # The service-free tier: SQLite, eager tasks and the database payload store whatever the environment names, and
@@ -71,8 +80,11 @@ test: venv lint services phive
 FAST_TESTS ?= not services and not corpus and not browser and not slow
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u CASSANDRA_HOSTS -u PAYLOAD_STORE
 
+# Property tests take the examples of the `fast` hypothesis profile (tests/conftest.py); bytecode caches are written
+# even where the shell sets PYTHONDONTWRITEBYTECODE: without them each worker compiles and rewrites every module again.
 test-fast: venv
-	@set +e; $(EMBEDDED) $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS); rc=$$?; \
+	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "$(FAST_TESTS)" \
+		--hypothesis-profile=fast $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
@@ -94,3 +106,5 @@ bench: venv services phive
 
 clean:
 	rm -rf var test-artifacts .pytest_cache
+
+include ops/container/container.mk

@@ -10,6 +10,7 @@ the fixtures a test requests, and a service this run does not configure cannot b
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -19,8 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make test-fast` loads this profile (--hypothesis-profile=fast): property tests take at most this many examples
+# there, and their full count in `make test`.
+hypothesis_settings.register_profile("fast", max_examples=10)
 # TEST_NAMESPACE separates two test runs sharing one set of services (give each its own DATABASE_URL too).
 TEST_NAMESPACE = os.environ.get("TEST_NAMESPACE", "")
 XDIST_WORKER = TEST_NAMESPACE + os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -40,8 +45,22 @@ def pytest_configure(config: pytest.Config) -> None:
     # The production hasher spends most of a second per password by design; the tests create and log in hundreds
     # of users, and what they check is the product's rules, not the hash's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise lists every static file when its middleware is built, and Django builds the middleware again for
+    # each test client (hundreds per run): here static files are looked up when requested instead, as in
+    # development. They are served the same; no test depends on the list being made up front.
+    settings.WHITENOISE_AUTOREFRESH = True
     app.conf.task_default_queue = TEST_QUEUE
     guard_unconfigured_services()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything alive after collection (Django, the product's modules, the test modules) stays alive until the
+    end: frozen, the collector no longer walks it at each full collection. A looser first generation (700
+    allocations by default) spares the tests that build a million objects (the EDIFACT budgets) most of the
+    collector's passes; cyclic garbage is still collected, later."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 def services_configured() -> bool:

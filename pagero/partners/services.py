@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import timedelta
@@ -543,8 +544,10 @@ def rotate_webhook_secret(organisation_id: int) -> str:
     return secret
 
 
-def organisation_names(ids: set[int]) -> dict[int, str]:
-    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+def organisation_names(ids: Iterable[int | None]) -> dict[int | None, str]:
+    """The names of the organisations with these ids (None and unknown ids are left out)."""
+    wanted = {i for i in ids if i is not None}
+    return dict(Organisation.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def revoke_api_token(organisation_id: int, token_id: int) -> bool:

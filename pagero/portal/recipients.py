@@ -54,6 +54,7 @@ def preview(sender_id: int, data: bytes) -> Preview:
             else _("Nobody on the network receives this document: it names no identifier of its recipient.")
         )
         return Preview(False, warning, syntax=detected.syntax, document_type=detected.document_type, warning=warning)
+    assert decision.organisation_id is not None  # found
     names = partners.organisation_names({decision.organisation_id})
     name = names.get(decision.organisation_id, decision.organisation_name or "")
     profile = partners.receive_profile(decision.organisation_id)

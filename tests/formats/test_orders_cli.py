@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pagero.formats import public
 from pagero.formats.orders import parse_order
 
@@ -30,6 +32,7 @@ def example(name: str) -> Path:
     return CORPUS / "peppol-bis-ordering-3" / "rules" / "examples" / name  # type: ignore[operator]
 
 
+@pytest.mark.slow  # manage.py in a process of its own, seconds each: run by make test
 def test_lossy_order_conversion_exits_1_naming_paths_then_force_writes_valid_edifact(tmp_path: Path) -> None:
     out = tmp_path / "order.edi"
     refused = manage("convert", str(example("Order_Example.xml")), "--to", "edifact", "-o", str(out))
@@ -42,6 +45,7 @@ def test_lossy_order_conversion_exits_1_naming_paths_then_force_writes_valid_edi
     assert validated.returncode == 0 and b"Peppol BIS Order T01" in validated.stdout
 
 
+@pytest.mark.slow  # manage.py in a process of its own, seconds each: run by make test
 def test_order_response_converts_to_orderx_on_stdout_and_back(tmp_path: Path) -> None:
     data = example("Order-response use cases/UC5_Order_response.xml").read_bytes()
     # no lines, no totals: Order-X requires a line total and a tax basis, so the output is refused
@@ -54,6 +58,7 @@ def test_order_response_converts_to_orderx_on_stdout_and_back(tmp_path: Path) ->
     assert parse_order(back.stdout).order.response_code == "AP"
 
 
+@pytest.mark.slow  # manage.py in a process of its own, seconds each: run by make test
 def test_unknown_order_target_is_a_clear_refusal() -> None:
     result = manage("convert", str(example("Order_Example.xml")), "--to", "cii")
     assert result.returncode == 1 and b"unknown target syntax 'cii' for orders" in result.stderr

@@ -49,7 +49,7 @@ def day(value: date | str | None) -> str:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if not isinstance(value, date):
         return ""
     return formats.date_format(value, "DATE_FORMAT")
