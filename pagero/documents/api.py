@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from pagero import edge
 from pagero.api_errors import too_large_message
 from pagero.formats import public as formats
-from pagero.kernel.vocabulary import DOWNLOAD_FORMATS, ORIGINAL, EventKind
+from pagero.kernel.vocabulary import DOWNLOAD_FORMATS, ORIGINAL, DocumentType, EventKind
 from pagero.partners import public as partners
 
 from . import pipeline, queries
@@ -344,6 +344,7 @@ class DocumentsView(ApiView):
             OpenApiParameter("direction", str, enum=["sent", "received"]),
             OpenApiParameter("status", str, enum=[s.value for s in Status]),
             OpenApiParameter("since", OpenApiTypes.DATETIME),
+            OpenApiParameter("type", str, enum=[t.value for t in DocumentType]),
             *PAGE_PARAMETERS,
         ],
         responses={200: DocumentPageSerializer, **errors(400, *COMMON_ERRORS, 404)},
@@ -362,7 +363,10 @@ class DocumentsView(ApiView):
             since_dt = None
         if since and since_dt is None:
             return error(400, "invalid_parameter", "since must be an ISO 8601 date-time")
-        queryset = queries.list_documents(organisation_of(request), direction, state, since_dt)
+        kind = request.query_params.get("type")
+        if kind is not None and kind not in {t.value for t in DocumentType}:
+            return error(400, "invalid_parameter", f"unknown document type {kind!r}")
+        queryset = queries.list_documents(organisation_of(request), direction, state, since_dt, kind)
         paginator = BoundedPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
@@ -391,7 +395,7 @@ class DocumentContentView(ApiView):
         try:
             content = queries.document_content(organisation_of(request), document_id, wanted)
         except queries.NoRendition as exc:
-            return error(409, "document_rejected", str(exc))
+            return error(409, "no_rendition", str(exc))
         except formats.FormatError as exc:
             return error(422, exc.code, exc.message)
         if content is None:

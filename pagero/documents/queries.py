@@ -15,6 +15,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from pagero.kernel.vocabulary import (
+    ORDER_TYPES,
     ORIGINAL,
     ORIGINAL_PAYLOAD,
     PDF,
@@ -30,6 +31,7 @@ from . import pipeline
 from .lifecycle import NEEDS_ATTENTION
 from .models import Document
 from .payloads.registry import payload_store
+from .ports import ORDER_TARGETS
 
 SORTABLE = {
     "created": "created_at",
@@ -46,7 +48,11 @@ def visible_to(organisation_id: int) -> QuerySet[Document]:
 
 
 def list_documents(
-    organisation_id: int, direction: str | None = None, status: str | None = None, since: datetime | None = None
+    organisation_id: int,
+    direction: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    document_type: str | None = None,
 ) -> QuerySet[Document]:
     if direction == "sent":
         queryset = Document.objects.filter(sender_id=organisation_id)
@@ -58,6 +64,8 @@ def list_documents(
         queryset = queryset.filter(status=status)
     if since:
         queryset = queryset.filter(created_at__gte=since)
+    if document_type:
+        queryset = queryset.filter(document_type=document_type)
     return queryset.order_by("-created_at")
 
 
@@ -220,10 +228,15 @@ def document_content(organisation_id: int, document_id, fmt: str, *, readable: b
         return Content(original, media_type(syntax), f"{name}.{extension(syntax)}")
     if document.status == Status.REJECTED:
         raise NoRendition("a rejected document has no renditions; fetch the original")
+    is_order = document.document_type in ORDER_TYPES
+    if fmt == PDF and is_order:
+        raise NoRendition("orders have no PDF rendering; fetch the original or a syntax")
     if fmt == PDF:
         data = _pdf_rendition(document, original)
     elif store.exists(str(document.id), rendition_payload(fmt)):
         data = store.get(str(document.id), rendition_payload(fmt))
+    elif is_order:
+        data = formats.convert_order(original, ORDER_TARGETS.get(fmt, fmt)).data
     else:
         data = formats.convert(original, fmt).data
     if readable and extension(fmt) == "xml":

@@ -155,3 +155,15 @@ def test_the_supplier_answers_over_the_api(delivered_order, acme, nordic, outsid
     assert refused.status_code == 422 and "no line 9" in refused.json()["message"]
     invalid = acme.client.post(url, {"answer": "perhaps"}, content_type="application/json")
     assert invalid.status_code == 400 and invalid.json()["error"] == "invalid_answer"
+
+
+def test_the_api_lists_orders_and_gives_their_content_in_each_order_syntax(delivered_order, acme, nordic):
+    listed = acme.get("/api/v1/documents", type="order").json()["results"]
+    assert [item["id"] for item in listed] == [str(delivered_order.id)]
+    assert acme.get("/api/v1/documents", type="invoice").json()["results"] == []
+    assert acme.get("/api/v1/documents", type="memo").status_code == 400
+    for fmt, marker in (("ubl", b"<Order"), ("edifact", b"ORDERS:D:96A"), ("cii", b"SCRDMCCBDACIOMessageStructure")):
+        content = acme.client.get(f"/api/v1/documents/{delivered_order.id}/content", {"format": fmt})
+        assert content.status_code == 200 and marker in content.content, (fmt, content.content[:300])
+    pdf = acme.client.get(f"/api/v1/documents/{delivered_order.id}/content", {"format": "pdf"})
+    assert pdf.status_code == 409 and pdf.json()["error"] == "no_rendition" and "no PDF" in pdf.json()["message"]
