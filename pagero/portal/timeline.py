@@ -220,10 +220,33 @@ def describe(kind: str, detail: dict, at: datetime, side: str, partner: str) -> 
         return Entry(kind, _("Processed again by the network operator"), at, tone=tone)
     if kind == EventKind.REDELIVERY_REQUESTED:
         return Entry(kind, _("Delivered again by the network operator"), at, tone=tone)
-    return Entry(kind, kind.replace("_", " ").capitalize(), at, tone=tone)
+    return _order_entry(kind, detail, at) or Entry(kind, kind.replace("_", " ").capitalize(), at, tone=tone)
 
 
 def entries(events: Iterable, side: str, partner: str | None) -> list[Entry]:
     """The timeline of a document (TimelineEvent items, oldest first) as `side` sees it."""
     name = partner or _("the recipient")
     return [describe(e.kind, e.detail if isinstance(e.detail, dict) else {}, e.at, side, name) for e in events]
+
+
+ANSWERS = {"AP": gettext_lazy("accepted"), "RE": gettext_lazy("rejected"), "CA": gettext_lazy("accepted with changes")}
+
+
+def _order_entry(kind: str, detail: dict, at: datetime) -> Entry | None:
+    """Events of orders: answered, invoiced, linked to the order they follow, an answer overdue."""
+    if kind == EventKind.ORDER_RESPONDED:
+        answer = ANSWERS.get(str(detail.get("code")), "")
+        title = _("Answered by the supplier: %(answer)s") % {"answer": answer} if answer else _("Answered")
+        return Entry(kind, title, at)
+    if kind == EventKind.ORDER_INVOICED:
+        notes = detail.get("notes") or []
+        note = "; ".join(str(n) for n in notes[:5])
+        title = _("Invoiced: %(number)s") % {"number": detail.get("number", "")}
+        return Entry(kind, title, at, note, tone="warn" if notes else "good")
+    if kind == EventKind.LINKED_TO_ORDER:
+        notes = detail.get("notes") or []
+        note = "; ".join(str(n) for n in notes[:5])
+        return Entry(kind, _("Follows order %(number)s") % {"number": detail.get("number", "")}, at, note)
+    if kind == EventKind.ORDER_RESPONSE_OVERDUE:
+        return Entry(kind, _("No answer from the supplier in time"), at, tone="warn")
+    return None

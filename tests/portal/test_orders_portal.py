@@ -64,3 +64,10 @@ def test_a_refused_answer_is_shown_and_nothing_is_sent(order_flow):
     refused = supplier.post(f"/documents/{order.id}/respond/", {"answer": "perhaps"}, follow=True)
     assert "The answer was not sent" in refused.content.decode()
     assert not Document.objects.filter(document_type="order_response").exists()
+
+
+def test_the_order_timeline_reads_the_answer_in_words(order_flow):
+    order, supplier, buyer, _ = order_flow
+    supplier.post(f"/documents/{order.id}/respond/", {"answer": "rejected", "note": "no stock"})
+    page = buyer.get(f"/documents/{order.id}/").content.decode()
+    assert "Answered by the supplier: rejected" in page
