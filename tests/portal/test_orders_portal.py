@@ -11,7 +11,8 @@ from pagero.partners import public as partners
 from tests.exchange.conftest import eager, make_org  # noqa: F401 - eager is a fixture
 from tests.exchange.factory import order_document
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Tasks run inline (the eager fixture of the exchange tests), as on the embedded default.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager")]
 
 
 def login(org_id: int, username: str) -> Client:
@@ -22,7 +23,7 @@ def login(org_id: int, username: str) -> Client:
 
 
 @pytest.fixture
-def order_flow(eager):
+def order_flow():
     acme = make_org("Acme Supplies AB", "acme", [("0007", "5567321707")])
     nordic = make_org("Nordic Retail AS", "nordic", [("0192", "987654325"), ("9908", "NO987654325MVA")])
     outsider = make_org("Outsider GmbH", "outsider", [("9930", "DE123456789")])
