@@ -15,6 +15,7 @@ import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from hashlib import sha1
+from typing import overload
 
 from lxml import etree
 
@@ -31,6 +32,14 @@ class Difference:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@overload
+def _value(text: str) -> str: ...
+
+
+@overload
+def _value(text: None) -> None: ...
 
 
 def _value(text: str | None) -> str | None:
@@ -54,7 +63,7 @@ def canonical_xml(data: bytes) -> dict[str, str]:
     def walk(element: etree._Element, path: str) -> None:
         for name, value in sorted(element.attrib.items()):
             local = etree.QName(name).localname
-            out[f"{path}/@{local}"] = _value(value) or ""
+            out[f"{path}/@{local}"] = _value(str(value)) or ""
         text = _value(element.text)
         if text:
             out[path] = text
@@ -115,8 +124,8 @@ def with_terms(differences: list[Difference], control: bytes, candidate: bytes) 
     except Exception:  # not invoices (or unreadable): XPath alone must do
         return differences
     by_value: dict[tuple, str] = {}
-    for _path, term, a, b in model_diffs:
-        by_value[(_value(str(a)) if a is not None else None, _value(str(b)) if b is not None else None)] = term
+    for _path, bt, a, b in model_diffs:
+        by_value[(_value(str(a)) if a is not None else None, _value(str(b)) if b is not None else None)] = bt
     terms = [t for _, t, _, _ in model_diffs]
     out = []
     for difference in differences:
