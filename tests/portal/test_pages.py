@@ -88,7 +88,7 @@ def test_lists_filter_search_sort_and_paginate(alice):
     assert "30 documents" in client.get("/sent/?status=validated&type=invoice").content.decode()
 
 
-def test_send_check_reports_findings_and_submit_starts_the_pipeline(alice):
+def test_send_check_reports_findings_and_submit_keeps_the_document_as_received(alice):
     _, client = alice
     from django.core.files.uploadedfile import SimpleUploadedFile
 
