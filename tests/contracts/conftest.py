@@ -53,14 +53,16 @@ class ServedContext:
         self.proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: a test module runs whole in one worker, so a service never outlives its module and never answers
+# another module's requests on the worker's queue (tests/strangler starts and kills its own).
+@pytest.fixture(scope="module")
 def served_formats(real_services, django_db_setup) -> Iterator[ServedContext]:
     service = ServedContext("formats")
     yield service
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served_routing(real_services, django_db_setup) -> Iterator[ServedContext]:
     service = ServedContext("routing")
     yield service
