@@ -34,10 +34,12 @@ def get_session(connect_timeout: float = 5.0):
         if _session is None or _session.is_shutdown:
             from cassandra import ConsistencyLevel
             from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-            from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy
+            from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
             profile = ExecutionProfile(
-                load_balancing_policy=DCAwareRoundRobinPolicy(),
+                # Token-aware: a prepared statement goes straight to a replica of its partition (no extra hop
+                # through a coordinator that holds no copy); the local data centre's nodes only.
+                load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
                 consistency_level=ConsistencyLevel.name_to_value[settings.CASSANDRA_CONSISTENCY],
                 request_timeout=10.0,
             )

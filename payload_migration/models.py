@@ -86,11 +86,20 @@ class ReadDifference(models.Model):
 
 
 class VerificationRun(models.Model):
-    """A full comparison of both stores (payloads_verify)."""
+    """A full comparison of both stores (payloads_verify) and its checkpoint.
+
+    The walk goes through PostgreSQL by row id, then Cassandra by token; after each page the cursor of that
+    stage and the counts so far are saved, so an interrupted run resumes where it stopped (--resume).
+    """
 
     phase = models.CharField(max_length=32)
     started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=16, default="database")  # database | cassandra | done
+    database_cursor = models.BigIntegerField(default=0)
+    cassandra_cursor = models.BigIntegerField(null=True, blank=True)  # last token walked; None: from the start
+    resumes = models.PositiveIntegerField(default=0)
     checked = models.BigIntegerField(default=0)
     missing_in_cassandra = models.BigIntegerField(default=0)
     missing_in_database = models.BigIntegerField(default=0)

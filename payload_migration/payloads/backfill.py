@@ -7,15 +7,22 @@
   present with the same SHA-256 are skipped.
 - Throttled: by a payload rate and a byte rate (token buckets), and by Cassandra's write latency:
   when a batch's mean write latency exceeds the limit, the runner backs off before the next batch.
+- Concurrent: a batch's presence checks go out together (execute_async); then `concurrency` threads,
+  each with its own database connection, read a payload and write it, so PostgreSQL reads overlap each
+  other and the Cassandra writes. At most `concurrency`
+  payloads are held at once. The batch is joined before its checkpoint. `sequential=True` keeps the
+  previous path (reads one after another in the calling thread, then the group's writes in the pool).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.db import connections
 from django.utils import timezone
 
 from pagero.documents import public as documents
@@ -41,6 +48,7 @@ class BackfillOptions:
     max_latency_ms: float = 100.0
     concurrency: int = 8
     restart: bool = False
+    sequential: bool = False  # the previous copy path (bench/payloads.py compares both)
 
 
 @dataclass
@@ -100,6 +108,25 @@ def _groups_by_size(items: list[documents.StoredPayload], limit: int) -> list[li
     return [group for group in groups if group]
 
 
+def _close_pool(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Close the database connection each pool thread opened, then the pool.
+
+    One task per thread, held at a barrier until all have started, so that every thread runs exactly one.
+    """
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass
+        connections.close_all()
+
+    for future in [pool.submit(close) for _ in range(threads)]:
+        future.result()
+    pool.shutdown()
+
+
 def run_backfill(options: BackfillOptions, progress: Callable[[int, int], None] | None = None) -> BackfillReport:
     phase = current_phase()
     if phase not in ALLOWED_PHASES:
@@ -127,7 +154,32 @@ def run_backfill(options: BackfillOptions, progress: Callable[[int, int], None] 
         item, data = job
         cassandra.put(item.ref.document_id, item.ref.kind, data, item.written_at)
 
-    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
+    def copy_sequential(pool: ThreadPoolExecutor, batch: list[documents.StoredPayload]) -> tuple[int, int]:
+        # Cassandra calls run in the pool; database reads stay in this thread (one connection).
+        wanted = [item for item, needed in zip(batch, pool.map(needs_copy, batch), strict=True) if needed]
+        copied_bytes = 0
+        for group in _groups_by_size(wanted, MAX_GROUP_BYTES):
+            jobs = [(item, database.get(item.ref.document_id, item.ref.kind)) for item in group]
+            list(pool.map(write, jobs))
+            copied_bytes += sum(len(data) for _, data in jobs)
+        return len(wanted), copied_bytes
+
+    def copy_one(item: documents.StoredPayload) -> int:
+        # Runs in a pool thread, which has its own database connection: reads overlap as writes do.
+        data = database.get(item.ref.document_id, item.ref.kind)
+        cassandra.put(item.ref.document_id, item.ref.kind, data, item.written_at)
+        return len(data)
+
+    def copy_pipelined(pool: ThreadPoolExecutor, batch: list[documents.StoredPayload]) -> tuple[int, int]:
+        present = cassandra.head_many([(item.ref.document_id, item.ref.kind) for item in batch])
+        wanted = [
+            item for item, ref in zip(batch, present, strict=True) if ref is None or ref.sha256 != item.ref.sha256
+        ]
+        return len(wanted), sum(pool.map(copy_one, wanted))
+
+    pipelined = not options.sequential and hasattr(cassandra, "head_many")
+    pool = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="backfill")
+    try:
         iterator = database.iterate(after=run.cursor, batch_size=options.batch_size)
         while True:
             batch = [item for _, item in zip(range(options.batch_size), iterator, strict=False)]
@@ -136,17 +188,11 @@ def run_backfill(options: BackfillOptions, progress: Callable[[int, int], None] 
             throttled += payload_bucket.take(len(batch))
             throttled += byte_bucket.take(sum(item.ref.size for item in batch))
             batch_started = time.monotonic()
-            # Cassandra calls run in the pool; database reads stay in this thread (one connection).
-            wanted = [item for item, needed in zip(batch, pool.map(needs_copy, batch), strict=True) if needed]
-            copied_bytes = 0
-            for group in _groups_by_size(wanted, MAX_GROUP_BYTES):
-                jobs = [(item, database.get(item.ref.document_id, item.ref.kind)) for item in group]
-                list(pool.map(write, jobs))
-                copied_bytes += sum(len(data) for _, data in jobs)
+            copied, copied_bytes = copy_pipelined(pool, batch) if pipelined else copy_sequential(pool, batch)
             mean_ms = (time.monotonic() - batch_started) * 1000 / len(batch)
             run.cursor = batch[-1].cursor
-            run.copied += len(wanted)
-            run.skipped += len(batch) - len(wanted)
+            run.copied += copied
+            run.skipped += len(batch) - copied
             run.bytes_copied += copied_bytes
             run.save(update_fields=["cursor", "copied", "skipped", "bytes_copied", "updated_at"])
             done += len(batch)
@@ -157,6 +203,8 @@ def run_backfill(options: BackfillOptions, progress: Callable[[int, int], None] 
                 pause = min(5.0, (mean_ms / options.max_latency_ms - 1) * (time.monotonic() - batch_started))
                 time.sleep(pause)
                 throttled += pause
+    finally:
+        _close_pool(pool, options.concurrency)
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at", "updated_at"])
     return BackfillReport(

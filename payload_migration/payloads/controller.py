@@ -25,6 +25,9 @@ from ..models import (
 from .phases import MigrationFacts, Phase, VerificationFacts, advance_blockers, rollback_blockers
 
 PURGE_BATCH = 500
+# Status counts Cassandra's payloads exactly (a paged key walk) up to this many, then reports Cassandra's estimate:
+# the walk reads every key, which is cheap for a small table and minutes of scanning for a large one.
+EXACT_COUNT_LIMIT = 100_000
 
 
 class TransitionRefused(Exception):
@@ -115,17 +118,29 @@ class MigrationStatus:
     verification: dict[str, object] | None
     backfill: dict[str, object] | None
     history: list[str] = field(default_factory=list)
+    # True when cassandra_payloads is Cassandra's estimate (system.size_estimates), not a count.
+    cassandra_payloads_estimated: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
+def cassandra_payload_count(limit: int = EXACT_COUNT_LIMIT) -> tuple[int | None, bool]:
+    """(number of payloads in Cassandra, whether it is an estimate); never an aggregation over the table."""
+    store = documents.cassandra_payload_store()
+    exact = store.count(limit=limit)
+    if exact < limit:
+        return exact, False
+    estimate = store.estimated_count()
+    return max(limit, estimate or 0), True
+
+
 def status() -> MigrationStatus:
     facts = gather_facts()
-    cassandra_count, cassandra_error = None, ""
+    cassandra_count, cassandra_error, estimated = None, "", False
     if cassandra_session.is_configured():
         try:
-            cassandra_count = documents.cassandra_payload_store().count()
+            cassandra_count, estimated = cassandra_payload_count()
         except Exception as exc:
             cassandra_error = f"{type(exc).__name__}: {exc}"[:300]
     last = VerificationRun.objects.first()
@@ -138,6 +153,7 @@ def status() -> MigrationStatus:
         rollback_blockers=rollback_blockers(facts),
         database_payloads=documents.database_payload_store().count(),
         cassandra_payloads=cassandra_count,
+        cassandra_payloads_estimated=estimated,
         cassandra_error=cassandra_error,
         repair_backlog=facts.repair_backlog,
         repair_deferred=RepairEntry.objects.filter(done_at__isnull=True, deferred=True).count(),
@@ -155,6 +171,8 @@ def status() -> MigrationStatus:
             "corrupt": last.corrupt,
             "repaired": last.repaired,
             "clean": last.clean,
+            "stage": last.stage,
+            "resumes": last.resumes,
         },
         backfill=None
         if run is None
@@ -182,6 +200,7 @@ def advance(actor: str, reason: str = "", purge_progress: Callable[[int, int], N
         if blockers:
             raise TransitionRefused("advance", facts.phase, blockers)
         target = facts.phase.next
+        assert target is not None  # advance_blockers refuses the last phase
         _move(state, target, "advance", actor, reason)
     if target is Phase.RETIRED:
         purge_database(purge_progress)
@@ -196,6 +215,7 @@ def rollback(actor: str, reason: str = "") -> Phase:
         if blockers:
             raise TransitionRefused("roll back", facts.phase, blockers)
         target = facts.phase.previous
+        assert target is not None  # rollback_blockers refuses the first phase
         if facts.phase is Phase.CASSANDRA_ONLY:
             # PostgreSQL missed the writes made in cassandra_only: make their journal entries due.
             RepairEntry.objects.filter(done_at__isnull=True, deferred=True).update(deferred=False)

@@ -21,7 +21,7 @@ class Phase(StrEnum):
     RETIRED = "retired"
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # the phase's place in ORDER, not str.index
         return ORDER.index(self)
 
     @property

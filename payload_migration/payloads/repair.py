@@ -34,7 +34,10 @@ def apply_entry(entry: RepairEntry, stores: dict[str, documents.PayloadStore]) -
     try:
         data = source.get(entry.document_id, entry.kind)
     except documents.PayloadNotFound:
-        return  # deleted since: nothing left to copy
+        # Deleted since, or never committed in the source (a dual write whose PostgreSQL write failed after
+        # the Cassandra one landed): the target must not keep a payload its source does not have.
+        target.delete(entry.document_id, entry.kind)
+        return
     # The original write time travels with the copy, so a newer write in the target is kept.
     target.put(entry.document_id, entry.kind, data, entry.written_at)
 

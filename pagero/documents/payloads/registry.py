@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from .port import PayloadStore
 
+if TYPE_CHECKING:  # the Cassandra adapter (and its driver) is imported only where it is used
+    from .cassandra import CassandraPayloadStore
+    from .database import DatabasePayloadStore
 
-def database_payload_store() -> PayloadStore:
+
+def database_payload_store() -> DatabasePayloadStore:
     from .database import DatabasePayloadStore
 
     return DatabasePayloadStore()
 
 
-def cassandra_payload_store(keyspace: str | None = None) -> PayloadStore:
+def cassandra_payload_store(keyspace: str | None = None) -> CassandraPayloadStore:
     # Imported on demand: the embedded default never loads the Cassandra driver.
     from .cassandra import CassandraPayloadStore
 

@@ -53,6 +53,8 @@ class Command(BaseCommand):
         for reason in status.advance_blockers:
             w(f"  - {reason}")
         cassandra = status.cassandra_payloads if status.cassandra_payloads is not None else "unknown"
+        if status.cassandra_payloads_estimated:
+            cassandra = f"~{cassandra} (Cassandra's estimate)"
         w(f"payloads:            PostgreSQL {status.database_payloads}, Cassandra {cassandra}")
         if status.cassandra_error:
             w(f"cassandra error:     {status.cassandra_error}")

@@ -11,21 +11,28 @@ from payload_migration.payloads.verify import VerificationRefused, verify
 
 
 class Command(BaseCommand):
-    help = "Compare every payload in PostgreSQL and Cassandra; exit 1 when differences remain."
+    help = (
+        "Compare every payload in PostgreSQL and Cassandra page by page (checkpointed: --resume continues an "
+        "interrupted run); exit 1 when differences remain."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--repair", action="store_true", help="copy differing payloads from the intact store")
+        parser.add_argument(
+            "--resume", action="store_true", help="continue the last interrupted run of this phase from its checkpoint"
+        )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, repair: bool, as_json: bool, **options) -> None:
+    def handle(self, *args, repair: bool, resume: bool, as_json: bool, **options) -> None:
         bar = Progress("verify", self.stderr if as_json else self.stdout)
         try:
-            run = verify(repair=repair, progress=bar.update)
+            run = verify(repair=repair, progress=bar.update, resume=resume)
         except VerificationRefused as exc:
             raise CommandError(str(exc)) from exc
         bar.finish()
         summary = {
             "run": run.pk,
+            "resumes": run.resumes,
             "phase": run.phase,
             "checked": run.checked,
             "missing_in_cassandra": run.missing_in_cassandra,
