@@ -16,12 +16,13 @@ TEST_WORKERS ?= 2
 # Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
 FUZZ_EXAMPLES ?= 2000
 
-.PHONY: help venv run seed services services-stop test test-fast lint bench proto clean phive fuzz mutate
+.PHONY: help venv run seed services services-stop test test-fast test-cluster lint bench proto clean phive fuzz mutate
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
 	@echo "make test           start PostgreSQL, RabbitMQ, Cassandra, then lint and the whole test suite"
 	@echo "make test-fast      the tests that need no service, on the embedded default (seconds; no lint)"
+	@echo "make test-cluster   the payload store on a real 3-node Cassandra cluster (node failures; CI runs it)"
 	@echo "make services       start the real services (needs root + apt the first time)"
 	@echo "make services-stop  stop them"
 	@echo "make lint           ruff + import contracts + mypy (strict on the formats domain and the kernel)"
@@ -74,6 +75,13 @@ phive:
 test: venv lint services phive
 	@set +e; env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+# The payload store on a real 3-node Cassandra cluster (ops/cassandra-cluster.sh): node failures during dual writes
+# and the backfill. Serial: the tests stop and start nodes. Needs the single-node services too (PostgreSQL).
+test-cluster: venv services
+	ops/cassandra-cluster.sh start
+	@set +e; CASSANDRA_CLUSTER_HOSTS=$$(ops/cassandra-cluster.sh hosts) $(VENV)/bin/pytest -m cluster \
+		tests/payload_migration/test_cluster.py $(PYTEST_ARGS); rc=$$?; ops/cassandra-cluster.sh stop; exit $$rc
 
 # The service-free tier: SQLite, eager tasks and the database payload store whatever the environment names, and
 # none of the tests marked services, corpus, browser or slow (the markers are in pyproject.toml, docs/testing.md).
