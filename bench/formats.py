@@ -3,6 +3,8 @@
 Stages: detect (incl. XML parsing), parse (tree -> model), XSD, business rules (Saxon; stylesheets
 compiled once, the document handed to Saxon once and reused by every rule set), write (model -> bytes).
 End to end: conversion without business rules per direction (bytes in, bytes out), and validation.
+Hybrid invoices: extraction of the XML from the Factur-X/ZUGFeRD PDFs of the corpus, reading them into the model,
+and writing Factur-X (rendering, PDF/A-3 embedding) with and without its check (Factur-X XSD + Schematron + EN 16931).
 Measured on the median corpus invoice (by size) and on the whole EN 16931 UBL/CII corpus. Then validation of the
 XRechnung test-suite documents per rule set: the hand-over to Saxon (the parsed tree serialised again, or the
 document's own bytes), each stylesheet's time per document and its share, and end to end both ways.
@@ -105,6 +107,7 @@ def main() -> None:
 
     stages("median invoice", [median])
     stages("whole corpus", documents)
+    hybrid_stages(args.seconds)
     per_rule_set(args.seconds)
 
 
@@ -117,6 +120,43 @@ def _validate_from_bytes(data: bytes) -> None:
     node = rules.RUNNER.parse(root, data)
     for rule_set in sets:
         report.add(rules.RUNNER.run(rule_set, node))
+
+
+def hybrid_stages(seconds: float) -> None:
+    from pagero.formats import facturx, hybrid
+    from pagero.formats.errors import FormatError
+    from pagero.formats.render.pdf import render_pdf
+
+    limit = 20_000_000
+    pdfs = [p.read_bytes() for p in sorted((CORPUS / "zugferd-corpus" / "ZUGFeRDv2" / "correct").rglob("*.pdf"))]
+    readable = []
+    for pdf in pdfs:
+        try:
+            hybrid.read_hybrid(pdf, limit)
+            readable.append(pdf)
+        except FormatError:
+            continue
+    print(
+        f"\n[hybrid PDFs: {len(readable)} of {len(pdfs)} ZUGFeRD 2 / Factur-X PDFs read, "
+        f"mean size {statistics.fmean(len(p) for p in readable):.0f} bytes]"
+    )
+    invoice = conversion.parse_document((ROOT / "samples" / "invoice-ubl.xml").read_bytes()).invoice
+
+    def render(model: object) -> bytes:
+        return render_pdf(model, embed_fonts=True)  # as the facturx target renders: PDF/A, fonts embedded
+
+    written, _ = facturx.write_facturx(invoice, render)
+    for _ in range(8):  # warm-up: each Saxon thread compiles the Factur-X stylesheet once
+        facturx.check_facturx(written, limit)
+    measured = (
+        ("PDF -> embedded XML", lambda p: hybrid.extract_invoice_xml(p, limit), readable),
+        ("PDF -> model", lambda p: hybrid.read_hybrid(p, limit), readable),
+        ("render (model -> PDF, fonts embedded)", render, [invoice]),
+        ("write Factur-X (incl. render)", lambda i: facturx.write_facturx(i, render), [invoice]),
+        ("check Factur-X (XSD + rules)", lambda p: facturx.check_facturx(p, limit), [written]),
+    )
+    for label, fn, items in measured:
+        print(f"  {label:38} {rate(fn, items, seconds):9.1f} docs/s")
 
 
 def per_rule_set(seconds: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .cii.d22b import d22b_xsd_findings, is_d22b
 from .cii.reader import read_cii
 from .cii.writer import write_cii
+from .cii.zugferd1 import is_zugferd1, read_zugferd1
 from .detect import Detected, detect
 from .errors import (
     ConversionNote,
@@ -22,14 +25,17 @@ from .errors import (
     UnreadableDocument,
     UnsupportedFormat,
 )
+from .hybrid import HYBRID_SYNTAX, attach_pdf
 from .model import Invoice
+from .schema_files import ZUGFERD1_XSD, xsd_findings
 from .ubl.reader import read_ubl
 from .ubl.writer import write_ubl
 from .validation import rules, xsd
 from .validation.report import ValidationReport
 from .xml import DEFAULT_MAX_BYTES
 
-SYNTAXES = ("ubl", "cii", "edifact")
+# Targets: the three syntaxes, EDIFACT INVOIC D96A (the retail message) and Factur-X (a PDF/A-3 with the CII XML).
+SYNTAXES = ("ubl", "cii", "edifact", "edifact-d96a", "facturx")
 # How a conversion's output is checked before it is returned: schema and every rule set the output declares
 # ("rules"), the schema alone ("schema": callers that run the rules themselves), or not at all ("none").
 CHECKS = ("rules", "schema", "none")
@@ -38,6 +44,8 @@ CHECKS = ("rules", "schema", "none")
 BELOW_EN16931_PROFILES = {
     "urn:factur-x.eu:1p0:minimum": "Factur-X MINIMUM",
     "urn:factur-x.eu:1p0:basicwl": "Factur-X BASIC WL",
+    "urn:zugferd.de:2p0:minimum": "ZUGFeRD 2.0 MINIMUM",
+    "urn:zugferd.de:2p0:basicwl": "ZUGFeRD 2.0 BASIC WL",
 }
 # National rules of a CIUS, which `lenient` reports without failing: Peppol country rules (XX-R-nnn), the Peppol
 # national identifier checks PEPPOL-COMMON-R041..R057, and XRechnung's BR-DE-nn.
@@ -98,9 +106,16 @@ def read_model(detected: Detected, root: etree._Element | None, data: bytes) -> 
         raise UnsupportedFormat(
             f"a {detected.label} is read into the order model, not the invoice model: use parse_order/convert_order"
         )
-    if detected.syntax in {"ubl", "cii"}:
-        assert root is not None  # detect() returns the parsed tree of every XML document
-        return read_ubl(root) if detected.syntax == "ubl" else read_cii(root)
+    if detected.syntax in {"ubl", "cii", "zugferd1", "facturx"}:
+        assert root is not None  # detect() returns the parsed tree of every XML document (a PDF's embedded one)
+        if detected.syntax == "ubl":
+            return read_ubl(root)
+        return read_zugferd1(root) if is_zugferd1(root) else read_cii(root)
+    if detected.syntax != "edifact":  # INVOIC D96A, D93A, ... (the retail message)
+        from .edifact.d96a import read_legacy_invoic
+
+        legacy = read_legacy_invoic(data)
+        return legacy.invoice, legacy.warnings
     from .edifact.reader import read_edifact
 
     return read_edifact(data)
@@ -130,6 +145,16 @@ def write_document(invoice: Invoice, syntax: str) -> tuple[bytes, list[Conversio
         from .edifact.writer import write_edifact
 
         return write_edifact(invoice)
+    if syntax == "edifact-d96a":
+        from .edifact.d96a import write_d96a
+
+        return write_d96a(invoice)
+    if syntax == "facturx":
+        from .facturx import write_facturx
+        from .render.pdf import render_pdf
+
+        # PDF/A: the visible part in embedded fonts.
+        return write_facturx(invoice, functools.partial(render_pdf, embed_fonts=True))
     raise UnsupportedFormat(f"unknown target syntax {syntax!r}; use one of {', '.join(SYNTAXES)}")
 
 
@@ -144,8 +169,12 @@ def convert_document(
         raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
     parsed = parse_document(data, max_bytes)
     refuse_below_en16931(parsed.detected)
+    invoice = parsed.invoice
+    if parsed.detected.syntax == HYBRID_SYNTAX:
+        # The PDF is the invoice as the seller issued it: it travels with the conversion (BG-24).
+        invoice = attach_pdf(invoice, data, parsed.detected.version)
     with refusing_unforeseen(f"converted to {target}"):
-        output, write_warnings = write_document(parsed.invoice, target)
+        output, write_warnings = write_document(invoice, target)
     report = None if check == "none" else check_output(output, target, check == "rules", lenient)
     return Conversion(parsed.detected, target, output, parsed.warnings + write_warnings, report)
 
@@ -167,7 +196,13 @@ def check_output(output: bytes, target: str, business_rules: bool, lenient: bool
     """The output against its schema and (business_rules) EN 16931 plus the CIUS it declares; raises InvalidOutput
     when it fails. The output is ours, so a failure here is a defect or a source the model could not carry whole."""
     with refusing_unforeseen(f"checked as {target}"):
-        report = _validate(output, business_rules)
+        if target == HYBRID_SYNTAX:
+            from .facturx import check_facturx
+
+            # Our Factur-X: the XML against its profile's XSD and Schematron, the XMP, and the EN 16931 rules.
+            report = check_facturx(output, DEFAULT_MAX_BYTES, business_rules)
+        else:
+            report = _validate(output, business_rules)
     failing = [f for f in report.fatal if not (lenient and is_national_rule(f.rule_id))]
     # Findings beyond the kept ones are only counted: they fail the check, whatever their rule.
     if failing or report.omitted_fatal:
@@ -191,24 +226,48 @@ def _validate(data: bytes, business_rules: bool) -> ValidationReport:
         from .orders.api import validate_order  # orders build on this module
 
         return validate_order(data, len(data), business_rules)
-    report = ValidationReport(detected.syntax, detected.document_type, detected.customization)
-    if detected.syntax == "edifact":
-        # Raw EDIFACT has no schema here: it is read into the model (which checks its structure and
-        # values) and the EN 16931 rules run on its CII rendering.
-        invoice, _ = read_model(detected, None, data)
+    syntax = detected.syntax
+    legacy = syntax.startswith("edifact-")
+    # INVOIC directories that are read but not written are reported as EDIFACT, their directory named in a note.
+    shown = "edifact" if legacy and syntax not in SYNTAXES else syntax
+    report = ValidationReport(shown, detected.document_type, detected.customization)
+    source: bytes | None = data
+    if legacy:
+        report.notes.append(f"EDIFACT INVOIC {(detected.version or '').replace(':', '')}: read as the retail message")
+    if syntax == HYBRID_SYNTAX:
+        # A hybrid PDF is validated as its embedded invoice XML (the Factur-X profile checks apply to our output).
+        assert root is not None  # detect() returns the embedded XML's tree
+        syntax, source = ("zugferd1" if is_zugferd1(root) else "cii"), None
+        report.notes.append(
+            f"hybrid PDF ({detected.version or 'no known profile'}): its embedded invoice XML is validated"
+        )
+    if syntax == "edifact" or legacy or syntax == "zugferd1":
+        if syntax == "zugferd1":
+            assert root is not None
+            report.rule_sets.append("xsd")
+            report.add(xsd_findings(root, ZUGFERD1_XSD, "xsd (ZUGFeRD 1.0)"))
+        # Raw EDIFACT has no schema here, ZUGFeRD 1.0 has no business rules of its own: the document is read into
+        # the model (which checks its structure and values) and the EN 16931 rules run on its CII rendering.
+        invoice, _ = read_model(
+            Detected(syntax, detected.document_type) if syntax == "zugferd1" else detected, root, data
+        )
         rendering, _ = write_cii(invoice)
-        detected_rendering = Detected("cii", detected.document_type, invoice.process.specification_id)
-        root, data = etree.fromstring(rendering), rendering
-        report.notes.append("EDIFACT: business rules were applied to the document's CII rendering")
-        sets, notes = rules.rule_sets_for("cii", detected.document_type, detected_rendering.customization)
+        root, source = etree.fromstring(rendering), rendering
+        label = "ZUGFeRD 1.0" if syntax == "zugferd1" else "EDIFACT"
+        report.notes.append(f"{label}: business rules were applied to the document's CII rendering")
+        sets, notes = rules.rule_sets_for("cii", detected.document_type, invoice.process.specification_id)
     else:
         assert root is not None  # detect() returns the parsed tree of every XML document
         report.rule_sets.append("xsd")
-        report.add(xsd.validate_xsd(root, detected.syntax, detected.document_type))
-        sets, notes = rules.rule_sets_for(detected.syntax, detected.document_type, detected.customization)
+        if syntax == "cii" and is_d22b(root):
+            report.add(d22b_xsd_findings(root))
+            report.notes.append("CII D22B: validated against the D22B schema (Factur-X EXTENDED 1.09.2)")
+        else:
+            report.add(xsd.validate_xsd(root, syntax, detected.document_type))
+        sets, notes = rules.rule_sets_for(syntax, detected.document_type, detected.customization)
     report.notes.extend(notes)
     if business_rules and sets:
-        node = rules.RUNNER.parse(root, data)  # Saxon reads the document's own bytes, not a re-serialisation
+        node = rules.RUNNER.parse(root, source)  # Saxon reads the document's own bytes, not a re-serialisation
         for rule_set in sets:
             report.rule_sets.append(rule_set.name)
             report.add(rules.RUNNER.run(rule_set, node))

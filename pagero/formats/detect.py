@@ -8,14 +8,18 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .cii.d22b import is_d22b
 from .cii.names import NS as CII_NS
 from .cii.names import RSM
+from .cii.zugferd1 import NS as ZUGFERD1_NS
+from .cii.zugferd1 import is_zugferd1
+from .edifact.d96a import LEGACY_DIRECTORIES, unwrap
 from .edifact.syntax import UNA_LENGTH, Separators, separators
 from .errors import EmptyDocument, UnsupportedFormat
 from .model import CREDIT_NOTE_TYPE_CODES
 from .ubl.names import CREDIT_NOTE_NS, INVOICE_NS, ORDER_NS
 from .ubl.names import NS as UBL_NS
-from .xml import element_text, parse_xml
+from .xml import DEFAULT_MAX_BYTES, element_text, parse_xml
 
 UBL_ROOTS = {
     (INVOICE_NS, "Invoice"): "invoice",
@@ -26,7 +30,7 @@ UBL_ROOTS = {
 
 @dataclass(frozen=True)
 class Detected:
-    syntax: str  # ubl | cii | edifact
+    syntax: str  # ubl | cii | edifact (D14B) | edifact-d96a, -d93a, ... | zugferd1 | facturx (a hybrid PDF) | orderx
     document_type: str  # invoice | credit_note | order
     customization: str | None = None
     version: str | None = None
@@ -44,7 +48,11 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
     if head.startswith((b"UNA", b"UNB")):
         return detect_edifact(data), None
     if head.startswith(b"%PDF"):
-        raise UnsupportedFormat("PDF documents are not accepted: send the XML (Factur-X/ZUGFeRD XML, UBL or CII)")
+        from .hybrid import detect_hybrid  # hybrid builds on this module
+
+        # A hybrid PDF (Factur-X, ZUGFeRD, XRechnung in PDF): detected by its embedded XML, whose root is returned.
+        detected, _, _, embedded_root = detect_hybrid(data, DEFAULT_MAX_BYTES)
+        return detected, embedded_root
     if not head.startswith(b"<") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedFormat("unsupported format: the document is neither XML nor EDIFACT")
     root = parse_xml(data)
@@ -65,7 +73,9 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
             root.find("rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", CII_NS)
         )
         kind = "credit_note" if type_code in CREDIT_NOTE_TYPE_CODES else "invoice"
-        return Detected("cii", kind, customization, "D16B"), root
+        return Detected("cii", kind, customization, "D22B" if is_d22b(root) else "D16B"), root
+    if is_zugferd1(root):
+        return detect_zugferd1(root), root
     where = f" in namespace {qname.namespace}" if qname.namespace else " (no namespace)"
     raise UnsupportedFormat(
         f"unsupported format: root element {qname.localname}{where} is not UBL 2.1 "
@@ -75,16 +85,14 @@ def detect(data: bytes) -> tuple[Detected, etree._Element | None]:
 
 # XML documents of formats that are not supported, recognised by their root element so that they are named (and
 # refused before any rule runs) rather than reported as an unknown root.
-FERD_NS = "urn:ferd:CrossIndustryDocument:invoice:1p0"
 FATTURAPA_NS_PREFIX = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/"
-SUPPORTED_HINT = "send UBL 2.1 (e.g. Peppol BIS 3), CII D16B (Factur-X/ZUGFeRD 2, XRechnung) or EDIFACT INVOIC D14B"
+SUPPORTED_HINT = (
+    "send UBL 2.1 (e.g. Peppol BIS 3), CII D16B/D22B (Factur-X/ZUGFeRD 2, XRechnung, also as a PDF), ZUGFeRD 1.0 or "
+    "EDIFACT INVOIC (D93A, D96A, D97A, D97B, D01B, D14B)"
+)
 
 
 def refuse_known_unsupported(qname: etree.QName, root: etree._Element) -> None:
-    if qname.localname == "CrossIndustryDocument" and qname.namespace == FERD_NS:
-        raise UnsupportedFormat(
-            f"unsupported format: ZUGFeRD 1.0 (CrossIndustryDocument, {FERD_NS}) is not supported: {SUPPORTED_HINT}"
-        )
     if qname.localname == "FatturaElettronica" and (qname.namespace or "").startswith(FATTURAPA_NS_PREFIX):
         version = root.get("versione")
         named = f"FatturaPA{f' {version}' if version else ''}"
@@ -106,7 +114,20 @@ def ubl_version(root: etree._Element, customization: str | None) -> str:
     return version
 
 
+def detect_zugferd1(root: etree._Element) -> Detected:
+    """ZUGFeRD 1.0: syntax zugferd1, its guideline (BT-24) as customization, the version 1.0."""
+    type_code = element_text(root.find("rsm:HeaderExchangedDocument/ram:TypeCode", ZUGFERD1_NS))
+    customization = element_text(
+        root.find(
+            "rsm:SpecifiedExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", ZUGFERD1_NS
+        )
+    )
+    kind = "credit_note" if type_code in CREDIT_NOTE_TYPE_CODES else "invoice"
+    return Detected("zugferd1", kind, customization, "1.0")
+
+
 def detect_edifact(data: bytes) -> Detected:
+    data = unwrap(data)  # an interchange wrapped at a fixed width is detected (and read) without its line breaks
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
     seps = separators(head[:UNA_LENGTH].decode("iso-8859-1")) if head.startswith(b"UNA") else Separators()
     match = unh_pattern(seps).search(head)
@@ -114,13 +135,18 @@ def detect_edifact(data: bytes) -> Detected:
         raise UnsupportedFormat("EDIFACT interchange without a readable UNH message header")
     message, version, release = (g.decode() for g in match.groups()[:3])
     if message == "INVOIC":
-        if (version, release) != SUPPORTED_INVOIC:
+        if (version, release) != SUPPORTED_INVOIC and (version, release) not in LEGACY_DIRECTORIES:
             # Other directories bind the terms differently (or not at all): refused before any rule runs.
             raise UnsupportedFormat(
                 f"unsupported format: EDIFACT INVOIC {directory(version, release)} is not supported; "
-                f"only INVOIC D14B (the CEN EN 16931 binding) is"
+                "INVOIC D14B (the CEN EN 16931 binding) and D93A, D96A, D97A, D97B, D01B (the retail message) are"
             )
-        return Detected("edifact", "invoice", None, f"{version}:{release}")
+        # Each directory is its own syntax (edifact is D14B, the CEN binding): a recipient of one is never handed
+        # another as it was received.
+        syntax = (
+            "edifact" if (version, release) == SUPPORTED_INVOIC else f"edifact-{directory(version, release).lower()}"
+        )
+        return Detected(syntax, "invoice", None, f"{version}:{release}")
     if message in {"ORDERS", "ORDRSP"}:
         from .orders.detect import detect_edifact_order  # the orders package builds on this module
 

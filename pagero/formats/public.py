@@ -26,6 +26,7 @@ from .model import Invoice, diff_models
 from .orders import ORDER_SYNTAXES, Order, OrderConversion, OrderDetected, ParsedOrder, diff_orders
 from .orders import api as orders_api
 from .orders.respond import LineAnswer, ResponseRefused, compose_response
+from .render.pdf import render_pdf
 from .validation.report import Finding, ValidationReport
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "diff_orders",
     "parse",
     "parse_order",
+    "render_pdf",
     "validate",
     "validate_order",
     "write",

@@ -32,6 +32,9 @@ class Syntax(StrEnum):
     UBL = "ubl"
     CII = "cii"
     EDIFACT = "edifact"
+    # Written (and received) only: EDIFACT INVOIC D96A, the retail message, and Factur-X, a PDF/A-3 with its CII XML.
+    EDIFACT_D96A = "edifact-d96a"
+    FACTURX = "facturx"
 
 
 class DocumentType(StrEnum):
@@ -57,7 +60,15 @@ class Channel(StrEnum):
 # A receive format: one of the syntaxes, or the document passed on as it was received.
 ORIGINAL = "original"
 RECEIVE_FORMATS = (ORIGINAL, *Syntax)
-SYNTAX_LABELS: dict[str, str] = {Syntax.UBL: "UBL 2.1", Syntax.CII: "UN/CEFACT CII", Syntax.EDIFACT: "EDIFACT"}
+# Orders are read and written as UBL, Order-X (the CII family) or EDIFACT ORDERS.
+ORDER_RECEIVE_FORMATS = (ORIGINAL, Syntax.UBL, Syntax.CII, Syntax.EDIFACT)
+SYNTAX_LABELS: dict[str, str] = {
+    Syntax.UBL: "UBL 2.1",
+    Syntax.CII: "UN/CEFACT CII",
+    Syntax.EDIFACT: "EDIFACT",
+    Syntax.EDIFACT_D96A: "EDIFACT INVOIC D96A",
+    Syntax.FACTURX: "Factur-X (PDF)",
+}
 RECEIVE_FORMAT_LABELS: dict[str, str] = {ORIGINAL: gettext_noop("as received"), **SYNTAX_LABELS}
 CHANNEL_LABELS: dict[str, str] = {
     Channel.INBOX: gettext_noop("API inbox"),
@@ -72,9 +83,18 @@ MEDIA_TYPES: dict[str, str] = {
     Syntax.UBL: "application/xml",
     Syntax.CII: "application/xml",
     Syntax.EDIFACT: "application/edifact",
+    Syntax.EDIFACT_D96A: "application/edifact",
+    Syntax.FACTURX: "application/pdf",
     PDF: "application/pdf",
 }
-EXTENSIONS: dict[str, str] = {Syntax.UBL: "xml", Syntax.CII: "xml", Syntax.EDIFACT: "edi", PDF: "pdf"}
+EXTENSIONS: dict[str, str] = {
+    Syntax.UBL: "xml",
+    Syntax.CII: "xml",
+    Syntax.EDIFACT: "edi",
+    Syntax.EDIFACT_D96A: "edi",
+    Syntax.FACTURX: "pdf",
+    PDF: "pdf",
+}
 
 
 def media_type(fmt: str) -> str:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pagero.delivery import public as delivery
-from pagero.kernel.vocabulary import ORDER_TYPES, ORIGINAL, Channel, Syntax
+from pagero.kernel.vocabulary import ORDER_RECEIVE_FORMATS, ORDER_TYPES, ORIGINAL, Channel, Syntax
 
 from . import identifiers as schemes
 from .identifiers import InvalidIdentifier as InvalidIdentifier  # re-exported: a ValueError callers catch
@@ -419,8 +419,10 @@ def set_receive_preferences(
             raise ValueError(f"unknown receive format {format!r}; use one of {sorted(formats)}")
         org.receive_format = format
     if order_format is not None:
-        if order_format not in formats:
-            raise ValueError(f"unknown receive format for orders {order_format!r}; use one of {sorted(formats)}")
+        if order_format not in ORDER_RECEIVE_FORMATS:
+            raise ValueError(
+                f"unknown receive format for orders {order_format!r}; use one of {', '.join(ORDER_RECEIVE_FORMATS)}"
+            )
         org.order_receive_format = order_format
     if channel is not None:
         if channel not in channels:

@@ -59,11 +59,13 @@ def canned() -> CannedFormats:
     fake = CannedFormats()
     source = formats.Detected("ubl", "invoice", PEPPOL, "2.1")
     rule_sets = ["xsd", "EN16931", "Peppol BIS Billing 3.0"]
+    written = {syntax: formats.write(INVOICE, syntax) for syntax in formats.SYNTAXES}
     fake.can(
         VALID,
         source=source,
         report=formats.ValidationReport("ubl", "invoice", PEPPOL, rule_sets),
-        renditions={syntax: formats.write(INVOICE, syntax)[0] for syntax in formats.SYNTAXES},
+        renditions={syntax: data for syntax, (data, _) in written.items()},
+        warnings={syntax: notes for syntax, (_, notes) in written.items() if notes},
     )
     br_co_16 = formats.Finding(
         "BR-CO-16", "fatal", "[BR-CO-16]-Amount due for payment (BT-115) = ...", "/*:Invoice[1]", "BT-115", "EN16931"
@@ -93,7 +95,7 @@ class FormatsPortContract:
         assert not report.valid
         assert [(f.rule_id, f.term, f.rule_set) for f in report.fatal] == [("BR-CO-16", "BT-115", "EN16931")]
 
-    @pytest.mark.parametrize("target", formats.SYNTAXES)
+    @pytest.mark.parametrize("target", [syntax for syntax in formats.SYNTAXES if syntax != "facturx"])
     def test_an_invoice_converts_to_each_syntax_without_losing_anything(self, port, target):
         conversion = port.convert(VALID, target, CALL)
         assert conversion.target == target
@@ -101,6 +103,16 @@ class FormatsPortContract:
         assert conversion.warnings == []
         assert formats.detect(conversion.data).syntax == target
         assert formats.diff_models(INVOICE, formats.parse(conversion.data).invoice) == []
+
+    def test_an_invoice_becomes_factur_x_with_only_its_profile_rewritten(self, port):
+        """Factur-X's rules accept only its own profile ids: a Peppol BT-24 becomes the Factur-X profile, noted."""
+        conversion = port.convert(VALID, "facturx", CALL)
+        assert conversion.warnings and all(
+            isinstance(w, formats.ConversionNote) and w.term == "BT-24" for w in conversion.warnings
+        )
+        assert formats.detect(conversion.data).syntax == "facturx"
+        differences = formats.diff_models(INVOICE, formats.parse(conversion.data).invoice)
+        assert differences and {term for _, term, _, _ in differences} == {"BT-24"}
 
     def test_a_conversion_names_its_source_with_the_syntax_version(self, port):
         conversion = port.convert(VALID, "cii", CALL)

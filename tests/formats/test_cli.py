@@ -169,9 +169,13 @@ def test_a_note_does_not_fail_the_conversion(tmp_path):
 
 
 def test_unsupported_input_is_named(tmp_path):
-    result = manage("validate", corpus("staedi-edifact-samples/src/test/resources/EDIFACT/invoic_d93a_una.edi"))
+    # A directory the network does not read: the corpus's D97A invoice under D95B.
+    source = tmp_path / "invoic_d95b.edi"
+    d97a = Path(corpus("pydifact-edifact-samples/tests/data/invoice1.edi")).read_bytes()
+    source.write_bytes(d97a.replace(b":97A:", b":95B:"))
+    result = manage("validate", str(source))
     assert result.returncode == 1
-    assert b"EDIFACT INVOIC D93A is not supported" in result.stderr and b"BR-" not in result.stdout
+    assert b"EDIFACT INVOIC D95B is not supported" in result.stderr and b"BR-" not in result.stdout
 
 
 def test_convert_without_rules_starts_neither_django_nor_saxon(tmp_path):

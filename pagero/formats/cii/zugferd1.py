@@ -27,6 +27,7 @@ FERD_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInforma
 FERD_UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 NAMESPACES = {FERD_NS: RSM, FERD_RAM: RAM, FERD_UDT: UDT}
+NS = {"rsm": FERD_NS, "ram": FERD_RAM, "udt": FERD_UDT}
 # Element names of ZUGFeRD 1.0 and their CII D16B counterparts (the same business term).
 RENAMED = {
     "SpecifiedExchangedDocumentContext": "ExchangedDocumentContext",
@@ -159,7 +160,9 @@ def _logistics_charges(tree: etree._Element) -> None:
         etree.SubElement(indicator, f"{{{UDT}}}Indicator").text = "true"
         amount = charge.find(_ram("AppliedAmount"))
         if amount is not None:
-            actual = etree.SubElement(replacement, _ram("ActualAmount"), dict(amount.attrib))
+            actual = etree.SubElement(replacement, _ram("ActualAmount"))
+            for name, value in amount.attrib.items():
+                actual.set(name, value)
             actual.text = amount.text
         description = charge.find(_ram("Description"))
         if description is not None:

@@ -73,9 +73,7 @@ def read_legacy_invoic(data: bytes) -> LegacyRead:
     for segment in segments:
         reader.feed(segment)
     invoice, warnings = reader.finish()
-    named = [
-        type(w)(path=w.path, message=f"INVOIC {directory}: {w.message}", term=w.term) for w in warnings
-    ]
+    named = [type(w)(path=w.path, message=f"INVOIC {directory}: {w.message}", term=w.term) for w in warnings]
     return LegacyRead(invoice, named, directory)
 
 
@@ -190,7 +188,7 @@ def write_d96a(invoice: Invoice) -> tuple[bytes, list[ConversionWarning]]:
     except UnicodeEncodeError:
         # Text beyond Latin-1 (UNOC): the interchange is written in UTF-8 (UNOW), which needs syntax version 4.
         syntax, date_written = ["UNOW", "4"], ccyymmdd(now)
-    segments = [
+    segments: list[tuple[str, list[object]]] = [
         ("UNB", [syntax, [sender], [recipient], [date_written, now.strftime("%H%M")], reference]),
         ("UNH", [reference, ["INVOIC", version, release, "UN", EANCOM_ASSOCIATION]]),
         *body,
