@@ -10,7 +10,7 @@ from django.test import Client
 
 from pagero.documents import pipeline
 from pagero.partners import public as partners
-from tests.exchange.conftest import make_org
+from tests.exchange.conftest import eager, make_org  # noqa: F401 - eager is a fixture (usefixtures)
 from tests.exchange.factory import document
 
 
@@ -25,6 +25,7 @@ def nordic(db):
 
 
 @pytest.mark.django_db(transaction=True)  # the pipeline runs inline once the submission commits
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_a_submission_answers_the_status_after_the_inline_pipeline(acme, nordic):
     response = acme.post(document("ubl", number="NOW-1"))
     assert response.status_code == 202
@@ -71,6 +72,7 @@ def test_the_schema_declares_bearer_auth_the_error_answers_and_the_page_paramete
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_the_inbox_comes_in_pages_with_the_same_shape(acme, nordic):
     for n in range(3):
         assert acme.post(document("ubl", number=f"PAGE-{n}")).json()["status"] == "delivered"
@@ -87,6 +89,7 @@ def test_the_inbox_comes_in_pages_with_the_same_shape(acme, nordic):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_a_page_holds_at_most_200_documents_whatever_is_asked(acme, monkeypatch):
     monkeypatch.setattr(pipeline, "enqueue", lambda step, document_id: None)  # submissions stay `received`
     for n in range(201):
@@ -97,6 +100,7 @@ def test_a_page_holds_at_most_200_documents_whatever_is_asked(acme, monkeypatch)
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_the_sender_reads_a_failed_delivery_without_the_recipients_channel_details(acme, nordic, settings):
     settings.WEBHOOK_ALLOW_HTTP = True
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]

@@ -15,6 +15,7 @@ from django.test import Client
 
 from pagero.documents import public as documents
 from pagero.partners import public as partners
+from tests.exchange.conftest import eager  # noqa: F401 - a fixture (usefixtures)
 from tests.exchange.factory import document
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +148,7 @@ def unreachable_webhook(nordic, settings):
 
 
 @runs_the_pipeline
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_each_side_reads_the_timeline_in_plain_words_and_only_its_own_details(acme, nordic, unreachable_webhook):
     _, alice = acme
     submitted = alice.post("/send/submit", {"file": upload(document("ubl", number="TL-1"))}).json()
@@ -173,6 +175,7 @@ def test_each_side_reads_the_timeline_in_plain_words_and_only_its_own_details(ac
 
 
 @runs_the_pipeline
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_a_delivered_document_reads_delivered_to_the_recipient_by_its_channel(acme, nordic):
     _, alice = acme
     submitted = alice.post("/send/submit", {"file": upload(document("ubl", number="TL-2"))}).json()
@@ -183,6 +186,7 @@ def test_a_delivered_document_reads_delivered_to_the_recipient_by_its_channel(ac
 
 # -- 4. downloads -----------------------------------------------------------------------------------------------
 @runs_the_pipeline
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_downloads_are_named_by_format_and_renditions_are_indented_for_people(acme, nordic):
     _, alice = acme
     submitted = alice.post("/send/submit", {"file": upload(document("ubl", number="ACME-2002"))}).json()
@@ -204,6 +208,7 @@ def test_downloads_are_named_by_format_and_renditions_are_indented_for_people(ac
 
 # -- 5. dates, amounts, codes and languages ---------------------------------------------------------------------
 @runs_the_pipeline
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_amounts_dates_rates_and_codes_follow_the_language(acme, nordic):
     _, alice = acme
     submitted = alice.post("/send/submit", {"file": upload(document("ubl", number="L10N-1"))}).json()
