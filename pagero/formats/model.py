@@ -350,24 +350,28 @@ def walk_terms(obj: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
             yield here, code, value
 
 
-def diff_models(a: Any, b: Any, path: str = "") -> list[tuple[str, str, Any, Any]]:
-    """Field-by-field differences between two model instances: (path, BT/BG id, a value, b value)."""
+def diff_models(
+    a: Any, b: Any, path: str = "", atomic: tuple[type, ...] = (Identifier, BinaryObject)
+) -> list[tuple[str, str, Any, Any]]:
+    """Field-by-field differences between two model instances: (path, term, a value, b value). `atomic` names the
+    dataclasses compared as one value (an identifier with its scheme), not field by field; the order model passes
+    its own."""
     out: list[tuple[str, str, Any, Any]] = []
     for f in fields(a):
         va, vb = getattr(a, f.name), getattr(b, f.name)
         here = f"{path}.{f.name}" if path else f.name
-        code = f.metadata.get("term", "")
+        code = str(f.metadata.get("term", ""))
         if isinstance(va, list) and isinstance(vb, list):
             if len(va) != len(vb):
                 out.append((here, code, len(va), len(vb)))
                 continue
             for i, (x, y) in enumerate(zip(va, vb, strict=True)):
-                if is_dataclass(x) and is_dataclass(y) and not isinstance(x, Identifier):
-                    out.extend(diff_models(x, y, f"{here}[{i}]"))
+                if is_dataclass(x) and is_dataclass(y) and not isinstance(x, atomic):
+                    out.extend(diff_models(x, y, f"{here}[{i}]", atomic))
                 elif x != y:
                     out.append((f"{here}[{i}]", code, x, y))
-        elif is_dataclass(va) and is_dataclass(vb) and not isinstance(va, Identifier | BinaryObject):
-            out.extend(diff_models(va, vb, here))
+        elif is_dataclass(va) and is_dataclass(vb) and not isinstance(va, atomic):
+            out.extend(diff_models(va, vb, here, atomic))
         elif va != vb:
             out.append((here, code, va, vb))
     return out

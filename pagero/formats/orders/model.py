@@ -4,16 +4,18 @@
 
 Each field carries, in its metadata, the Peppol ordering business term it stands for, named as the Peppol BIS
 Ordering 3 syntax binding names it (the UBL path of the term in the Order; "Response:" when it exists only in the
-Order Response), and its cardinality, so that diffs and warnings can cite them (`term_of`, `diff_orders`).
+Order Response), and its cardinality, so that diffs and warnings can cite them (`pagero.formats.model.term_of`, `diff_orders`).
 Amounts, quantities and percentages are Decimal (never float), dates are `date`, identifiers keep their scheme.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
+
+from ..model import diff_models, group, term
 
 ORDER = "order"
 ORDER_RESPONSE = "order_response"
@@ -24,18 +26,6 @@ ACKNOWLEDGED, ACCEPTED, REJECTED, ACCEPTED_WITH_CHANGES = "AB", "AP", "RE", "CA"
 RESPONSE_CODES = (ACKNOWLEDGED, ACCEPTED, REJECTED, ACCEPTED_WITH_CHANGES)
 # Line status codes (UNCL 1229 subset used by Peppol T76): changed, accepted, not accepted.
 LINE_CHANGED, LINE_ACCEPTED, LINE_REJECTED = "3", "5", "7"
-
-
-def term(name: str, card: str = "0..1") -> Any:
-    """A Peppol ordering business term, by its UBL path, with its cardinality ("0..1", "1..1", "0..n", "1..n")."""
-    if card.endswith("..n"):
-        return field(default_factory=list, metadata={"term": name, "card": card})
-    return field(default=None, metadata={"term": name, "card": card})
-
-
-def group(name: str, factory: type, card: str = "1..1") -> Any:
-    """A mandatory business group, created empty by default."""
-    return field(default_factory=factory, metadata={"term": name, "card": card})
 
 
 @dataclass
@@ -201,32 +191,6 @@ class Order:
         return self.document_type == ORDER_RESPONSE
 
 
-def term_of(cls: type, attribute: str) -> str:
-    """The Peppol ordering term of a model attribute, e.g. term_of(Order, "id") == "cbc:ID"."""
-    for f in fields(cls):
-        if f.name == attribute:
-            return str(f.metadata["term"])
-    raise KeyError(f"{cls.__name__} has no attribute {attribute}")
-
-
 def diff_orders(a: Any, b: Any, path: str = "") -> list[tuple[str, str, Any, Any]]:
     """Field-by-field differences between two order models: (path, term, a value, b value)."""
-    out: list[tuple[str, str, Any, Any]] = []
-    for f in fields(a):
-        va, vb = getattr(a, f.name), getattr(b, f.name)
-        here = f"{path}.{f.name}" if path else f.name
-        code = str(f.metadata.get("term", ""))
-        if isinstance(va, list) and isinstance(vb, list):
-            if len(va) != len(vb):
-                out.append((here, code, len(va), len(vb)))
-                continue
-            for i, (x, y) in enumerate(zip(va, vb, strict=True)):
-                if is_dataclass(x) and is_dataclass(y) and not isinstance(x, Identifier):
-                    out.extend(diff_orders(x, y, f"{here}[{i}]"))
-                elif x != y:
-                    out.append((f"{here}[{i}]", code, x, y))
-        elif is_dataclass(va) and is_dataclass(vb) and not isinstance(va, Identifier):
-            out.extend(diff_orders(va, vb, here))
-        elif va != vb:
-            out.append((here, code, va, vb))
-    return out
+    return diff_models(a, b, path, atomic=(Identifier,))
