@@ -19,6 +19,16 @@ from .payloads.registry import payload_store
 Record = Callable[..., object]
 
 
+def _orders_between(buyer_id: int | None, supplier_id: int) -> bool:
+    """Whether the buyer has any delivered order at the supplier (one indexed query, no parsing)."""
+    return Document.objects.filter(
+        document_type=DocumentType.ORDER,
+        sender_id=buyer_id,
+        recipient_id=supplier_id,
+        status__in=[Status.DELIVERED, Status.ACKNOWLEDGED],
+    ).exists()
+
+
 def _delivered_order(number: str, buyer_id: int | None, supplier_id: int) -> Document | None:
     """The order the buyer sent the supplier under that number, once delivered (the latest if sent again)."""
     return (
@@ -47,7 +57,8 @@ def link_to_order(document: Document, original: bytes, record: Record) -> None:
         order.response_due_at, order.response_overdue = None, False
         order.save(update_fields=["response_due_at", "response_overdue", "updated_at"])
         record(order, EventKind.ORDER_RESPONDED, response=str(document.id), code=response.response_code)
-    elif document.document_type in BILLING_TYPES:
+    elif document.document_type in BILLING_TYPES and _orders_between(document.recipient_id, document.sender_id):
+        # Read again only where an order could match: most invoices follow none, and routing is on the hot path.
         invoice = formats.parse(original).invoice
         if not invoice.purchase_order_reference:
             return
