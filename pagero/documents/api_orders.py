@@ -59,5 +59,7 @@ class OrderResponseView(ApiView):
             return error(404, "no_such_order", str(exc))
         except formats.ResponseRefused as exc:
             return error(422, "invalid_answer", str(exc))
+        except formats.FormatError as exc:  # the order itself cannot be answered (e.g. it no longer reads)
+            return error(422, exc.code, exc.message)
         current = Document.objects.get(pk=submission.document.pk)
         return Response(DocumentSerializer(current, context=self.context(request)).data, status=202)

@@ -79,7 +79,7 @@ def _respond(request: HttpRequest, document_id) -> HttpResponse:
     except documents.NotAnswerable as exc:
         messages.error(request, str(exc))
         return redirect("portal:document", document_id=document_id)
-    except formats.ResponseRefused as exc:
+    except (formats.ResponseRefused, formats.FormatError) as exc:
         messages.error(request, _("The answer was not sent: %(reason)s") % {"reason": exc})
         return redirect("portal:document", document_id=document_id)
     messages.success(request, _("Your answer was sent to the buyer."))

@@ -167,3 +167,20 @@ def test_the_api_lists_orders_and_gives_their_content_in_each_order_syntax(deliv
         assert content.status_code == 200 and marker in content.content, (fmt, content.content[:300])
     pdf = acme.client.get(f"/api/v1/documents/{delivered_order.id}/content", {"format": "pdf"})
     assert pdf.status_code == 409 and pdf.json()["error"] == "no_rendition" and "no PDF" in pdf.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"answer": "accepted_with_changes", "lines": {"1": {"status": "changed", "quantity": "NaN"}}},
+        {"answer": "accepted_with_changes", "lines": {"1": {"status": "changed", "quantity": "1e999"}}},
+        {"answer": "rejected", "note": "bad\x01control"},
+        {"answer": "accepted_with_changes", "lines": "not a mapping"},
+    ],
+)
+def test_a_hostile_answer_is_refused_with_a_reason_and_nothing_is_sent(delivered_order, acme, body):
+    url = f"/api/v1/documents/{delivered_order.id}/response"
+    refused = acme.client.post(url, body, content_type="application/json")
+    assert refused.status_code in {400, 422}, refused.content
+    assert refused.json()["message"]
+    assert not Document.objects.filter(document_type="order_response").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,14 @@ from .names import PEPPOL_ORDER_RESPONSE, PEPPOL_ORDERING
 RESPONSE_CODES = {"accepted": ACCEPTED, "rejected": REJECTED, "accepted_with_changes": ACCEPTED_WITH_CHANGES}
 LINE_STATUSES = {"accepted": LINE_ACCEPTED, "rejected": LINE_REJECTED, "changed": LINE_CHANGED}
 MAX_NOTE = 500
+# What XML cannot hold (and what has no place in a note): C0 controls but tab, line feed and carriage return.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str, what: str) -> str:
+    if CONTROL.search(value):
+        raise ResponseRefused(f"{what} contains a control character")
+    return value[:MAX_NOTE]
 
 
 class ResponseRefused(ValueError):
@@ -70,7 +79,7 @@ def compose_response(
         issue_date=issue_date,
         response_code=RESPONSE_CODES[answer],
         order_reference=order.id,
-        notes=[note[:MAX_NOTE]] if note else [],
+        notes=[_text(note, "the note")] if note else [],
         currency=order.currency,
         buyer_reference=order.buyer_reference,
         buyer=_response_party(order.buyer),
@@ -102,7 +111,7 @@ def _answered(line: Line, answer: LineAnswer) -> Line:
             raise ResponseRefused(f"line {line.id}: quantity {answer.quantity!r}: {exc}") from None
     return Line(
         id=line.id,
-        note=answer.note[:MAX_NOTE] or None,
+        note=_text(answer.note, f"line {line.id}'s note") or None,
         status_code=LINE_STATUSES[answer.status or "accepted"],
         quantity=quantity,
         unit_code=line.unit_code,
