@@ -4,7 +4,7 @@
 
 Each field carries, in its metadata, the Peppol ordering business term it stands for, named as the Peppol BIS
 Ordering 3 syntax binding names it (the UBL path of the term in the Order; "Response:" when it exists only in the
-Order Response), and its cardinality, so that diffs and warnings can cite them (`pagero.formats.model.term_of`, `diff_orders`).
+Order Response), and its cardinality, so that diffs and warnings can cite them (`model.term_of`, `diff_orders`).
 Amounts, quantities and percentages are Decimal (never float), dates are `date`, identifiers keep their scheme.
 """
 
