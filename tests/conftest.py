@@ -84,6 +84,7 @@ PATH_MARKERS = {
         "tests/formats/test_conformance.py",
         "tests/formats/test_cli.py",
         "tests/formats/test_fuzz.py",
+        "tests/formats/test_orders_conformance.py",
         "tests/judge/",
         "tests/peers/",
     ),

@@ -6,10 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pagero.formats import conversion, errors, public
 from pagero.formats.detect import detect
-from pagero.formats.edifact.syntax import tokenize
+from pagero.formats.edifact import syntax
+from pagero.formats.edifact.syntax import CONTROL, Separators, tokenize
 from pagero.formats.limits import MAX_EDIFACT_ELEMENTS, MAX_EDIFACT_SEGMENTS
 
 HEAD = b"UNA:+.? 'UNB+UNOW:4+A+B+200101:0000+1'UNH+1+INVOIC:D:14B:UN'"
@@ -133,16 +136,44 @@ def test_una_without_distinct_separators_is_refused(una):
         tokenize(data)
 
 
-def test_segment_budget():
+# The tokenizer splits an interchange without released characters in C and scans one that has them character by
+# character: each budget is checked on both readings.
+READINGS = pytest.mark.parametrize(
+    "head", [HEAD, HEAD[:-1] + b"+a?'b'"], ids=["split", "scanned (a released character)"]
+)
+
+
+@pytest.mark.slow  # a million segments, twice
+@READINGS
+def test_segment_budget(head):
     """One more segment than the budget is refused (the interchange is 2 MB, well within the size limit)."""
-    assert len(tokenize(HEAD + b"X'" * (MAX_EDIFACT_SEGMENTS - 2))) == MAX_EDIFACT_SEGMENTS
+    assert len(tokenize(head + b"X'" * (MAX_EDIFACT_SEGMENTS - 2))) == MAX_EDIFACT_SEGMENTS
     with pytest.raises(errors.DocumentTooComplex, match=f"more than {MAX_EDIFACT_SEGMENTS} segments"):
-        tokenize(HEAD + b"X'" * (MAX_EDIFACT_SEGMENTS - 1))
+        tokenize(head + b"X'" * (MAX_EDIFACT_SEGMENTS - 1))
 
 
-def test_data_element_budget():
+@READINGS
+def test_data_element_budget(head):
     with pytest.raises(errors.DocumentTooComplex, match=f"more than {MAX_EDIFACT_ELEMENTS} data elements"):
-        public.parse(HEAD + b"FTX" + b"+" * (MAX_EDIFACT_ELEMENTS + 1) + b"'")
+        public.parse(head + b"FTX" + b"+" * (MAX_EDIFACT_ELEMENTS + 1) + b"'")
+
+
+def _reading(read, text: str):
+    try:
+        segments = read(text, Separators(), CONTROL.search(text) is not None)
+    except errors.FormatError as exc:
+        return (type(exc), exc.message)
+    return None if segments is None else [(s.tag, s.elements, s.position) for s in segments]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="AB +:'?\r\n\x01\x85", max_size=60))
+def test_splitting_reads_what_scanning_reads(text):
+    """The fast reading of an interchange without released characters gives the same segments, or the same
+    refusal, as the character scanner (or leaves the text to it)."""
+    split = _reading(syntax._split_plain, text)
+    if split is not None:
+        assert split == _reading(syntax._scan, text)
 
 
 def test_unplaced_segment_warnings_are_capped():

@@ -175,6 +175,7 @@ CONVERTED = 58
 
 
 @needs_corpus
+@pytest.mark.corpus  # a sweep over every PDF of the Factur-X/ZUGFeRD corpus
 def test_every_hybrid_pdf_converts_to_valid_ubl_or_is_refused_naming_why():
     converted, refused = 0, {}
     for path in HYBRID_PDFS:
@@ -197,6 +198,7 @@ def test_every_hybrid_pdf_converts_to_valid_ubl_or_is_refused_naming_why():
 
 
 @needs_corpus
+@pytest.mark.slow  # runs manage.py as a process
 def test_convert_command_writes_factur_x(tmp_path):
     source = CORPUS / "zugferd-corpus/XML-Rechnung/CII/EN16931_Einfach.cii.xml"
     out = tmp_path / "invoice.pdf"

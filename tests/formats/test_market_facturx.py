@@ -58,6 +58,7 @@ def test_factur_x_output_passes_its_checks_and_reads_back(name: str) -> None:
     assert invoice.number is not None and invoice.number in text
 
 
+@pytest.mark.slow  # compiles the EXTENDED rules (2 MB of XSLT) that no other fast test needs
 def test_extended_profile_is_kept_and_checked_as_extended() -> None:
     invoice = sample("invoice-cii.xml")
     extended = "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended"

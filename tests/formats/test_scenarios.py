@@ -86,6 +86,7 @@ def _business_cases() -> list[Path]:
 
 
 @needs_corpus
+@pytest.mark.corpus  # a sweep over the XRechnung test suite
 @pytest.mark.parametrize("path", _business_cases(), ids=lambda p: p.name)
 def test_xrechnung_test_suite_is_accepted_in_its_scenario(path: Path) -> None:
     report = validate_document(path.read_bytes())
@@ -144,6 +145,7 @@ def test_the_configuration_tests_are_all_found() -> None:
 
 
 @needs_corpus
+@pytest.mark.corpus  # a sweep over KoSIT's configuration tests
 @pytest.mark.parametrize("case", _configuration_cases(), ids=lambda c: c[0].name)
 def test_kosit_configuration_tests_give_kosit_verdicts(case: tuple[Path, dict]) -> None:
     path, expected = case

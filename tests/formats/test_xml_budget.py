@@ -60,6 +60,7 @@ def test_depth_beyond_what_libxml2_parses_gets_the_same_error():
         public.validate(nested(400))
 
 
+@pytest.mark.slow  # builds and reads a document of the budget's size
 def test_element_budget():
     """One element more than the budget (a 5 MB document, within the size limit) is refused when parsed."""
     data = b"<r>" + b"<a/>" * MAX_XML_ELEMENTS + b"</r>"
