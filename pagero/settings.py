@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "pagero.routing",
     "pagero.delivery",
     "pagero.portal",
+    "pagero.intake",
     "payload_migration",
     "strangler",
     "shadow",
@@ -253,6 +254,7 @@ DELIVERY_CHANNELS = {
     "inbox": "pagero.delivery.channels.inbox.InboxChannel",
     "webhook": "pagero.delivery.channels.webhook.WebhookChannel",
     "email": "pagero.delivery.channels.email.EmailChannel",
+    "sftp": "pagero.delivery.channels.sftp.SftpChannel",
 }
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Documents still in flight after this long are enqueued again by the sweeper (a lost message, a crash).
@@ -310,8 +312,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"cassandra": {"level": "WARNING"}},
+    # asyncssh logs every SFTP connection at INFO.
+    "loggers": {"cassandra": {"level": "WARNING"}, "asyncssh": {"level": "WARNING"}},
 }
+
+# --- SFTP (docs/sftp.md): the drop served by `manage.py serve_sftp` and the delivery channel ---
+SFTP_LISTEN_HOST = os.environ.get("SFTP_LISTEN_HOST", "127.0.0.1")
+SFTP_PUBLIC_HOST = os.environ.get("SFTP_PUBLIC_HOST", "")  # shown to customers on the SFTP page
+SFTP_PORT = int(os.environ.get("SFTP_PORT", "2222"))
+SFTP_HOST_KEY_PATH = os.environ.get("SFTP_HOST_KEY_PATH", str(VAR_DIR / "sftp_host_ed25519"))
+SFTP_ROOT = os.environ.get("SFTP_ROOT", str(VAR_DIR / "sftp"))
+SFTP_FILES_PER_CONNECTION = int(os.environ.get("SFTP_FILES_PER_CONNECTION", "100"))
+SFTP_OPEN_UPLOADS = int(os.environ.get("SFTP_OPEN_UPLOADS", "4"))
+SFTP_MAX_CONNECTIONS = int(os.environ.get("SFTP_MAX_CONNECTIONS", "32"))
+SFTP_LOGIN_TIMEOUT_SECONDS = float(os.environ.get("SFTP_LOGIN_TIMEOUT_SECONDS", "30"))
+SFTP_CONNECTION_MAX_SECONDS = float(os.environ.get("SFTP_CONNECTION_MAX_SECONDS", "3600"))
+SFTP_RESULTS_KEPT = int(os.environ.get("SFTP_RESULTS_KEPT", "1000"))
+SFTP_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("SFTP_CONNECT_TIMEOUT_SECONDS", "10"))
+SFTP_DELIVERY_TIMEOUT_SECONDS = float(os.environ.get("SFTP_DELIVERY_TIMEOUT_SECONDS", "120"))
 
 # Webhook targets (pagero/delivery/webhook.py): https only unless WEBHOOK_ALLOW_HTTP; addresses inside the network
 # (loopback, private, link-local, ...) are refused unless covered by WEBHOOK_ALLOWED_HOSTS (IP addresses or CIDRs).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("shadow.urls")),  # its pages and /api/shadow/<context>
     # Anything else under /api/ (unknown endpoint, malformed document id) is the API's JSON 404.
     re_path(r"^api/", api_errors.not_found),
+    path("settings/sftp/", include("pagero.portal.sftp_urls")),
     path("", include("pagero.portal.urls")),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -31,6 +31,14 @@ class Address:
     webhook_url: str = ""
     webhook_secret: str = ""
     email: str = ""
+    # SFTP: the recipient's server, the folder documents are written to, its host key as a known_hosts line (the
+    # only key accepted) and our client key for it (OpenSSH private key; the recipient authorises its public part).
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_directory: str = ""
+    sftp_host_key: str = ""
+    sftp_client_key: str = field(default="", repr=False)  # a secret: never in logs
 
 
 class ChannelAdapter(Protocol):

@@ -34,13 +34,21 @@ __all__ = [
 ]
 
 def deliver(
-    channel: str, parcel: Parcel, *, webhook_url: str = "", webhook_secret: str = "", email: str = "", attempt: int = 1
+    channel: str,
+    parcel: Parcel,
+    *,
+    address: Address | None = None,
+    webhook_url: str = "",
+    webhook_secret: str = "",
+    email: str = "",
+    attempt: int = 1,
 ) -> DeliveryOutcome:
-    """Send a parcel over the named channel to the recipient's address; never raises for a delivery failure."""
+    """Send a parcel over the named channel to the recipient's address (`address`, or the webhook and e-mail
+    fields alone); never raises for a delivery failure."""
     adapter = channels.adapter(channel)
     if adapter is None:
         return DeliveryOutcome(False, False, f"unknown channel {channel!r}")
-    return adapter.send(parcel, Address(webhook_url, webhook_secret, email), attempt)
+    return adapter.send(parcel, address or Address(webhook_url, webhook_secret, email), attempt)
 
 
 def check_webhook_url(url: str) -> None:

@@ -666,14 +666,7 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
             pdf,
             document.document_type,
         )
-        outcome = delivery.deliver(
-            document.channel,
-            parcel,
-            webhook_url=profile.webhook_url,
-            webhook_secret=profile.webhook_secret,
-            email=profile.email,
-            attempt=attempt,
-        )
+        outcome = delivery.deliver(document.channel, parcel, address=profile.delivery_address(), attempt=attempt)
         if outcome.delivered:
             orders.await_response(document)
             move(

@@ -55,6 +55,7 @@ class Channel(StrEnum):
     INBOX = "inbox"
     WEBHOOK = "webhook"
     EMAIL = "email"
+    SFTP = "sftp"
 
 
 # A receive format: one of the syntaxes, or the document passed on as it was received.
@@ -74,6 +75,7 @@ CHANNEL_LABELS: dict[str, str] = {
     Channel.INBOX: gettext_noop("API inbox"),
     Channel.WEBHOOK: gettext_noop("signed webhook"),
     Channel.EMAIL: gettext_noop("e-mail with PDF"),
+    Channel.SFTP: gettext_noop("SFTP to your server"),
 }
 # A download: the original, a rendition in a syntax, or the PDF rendering.
 PDF = "pdf"

@@ -32,6 +32,15 @@ class Organisation(models.Model):
     # Accept documents whose only fatal findings are national rules of the CIUS they declare (Peppol country
     # rules, XRechnung's German rules): they are converted and delivered with the findings on the timeline.
     lenient_national_rules = models.BooleanField(default=False)
+    # SFTP delivery: the recipient's server and folder, its host key (one known_hosts line: the only key accepted) and
+    # the client key we log in with (an OpenSSH private key made for this organisation; its public part is shown so
+    # the organisation can authorise it on its server).
+    sftp_host = models.CharField(max_length=253, blank=True)
+    sftp_port = models.PositiveIntegerField(default=22)
+    sftp_user = models.CharField(max_length=64, blank=True)
+    sftp_directory = models.CharField(max_length=255, blank=True)
+    sftp_host_key = models.TextField(max_length=4096, blank=True)
+    sftp_client_key = models.TextField(max_length=4096, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -105,3 +114,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SftpKey(models.Model):
+    """A public key allowed to log in to the organisation's SFTP drop (upload documents, fetch result files)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sftp_keys")
+    # The key as one OpenSSH line ("ssh-ed25519 AAAA..."), without its comment; its SHA-256 fingerprint is unique,
+    # so one key opens one organisation's drop.
+    public_key = models.TextField(max_length=8192)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'key'} ({self.fingerprint})"

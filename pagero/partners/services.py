@@ -111,13 +111,34 @@ class ReceiveProfile:
     organisation_id: int
     name: str
     format: str  # original | ubl | cii | edifact
-    channel: str  # inbox | webhook | email
+    channel: str  # inbox | webhook | email | sftp
     webhook_url: str = ""
     webhook_secret: str = ""
     email: str = ""
     conversion_policies: dict[str, str] = dataclass_field(default_factory=dict, compare=False)
     lenient_national_rules: bool = False
     order_format: str = ORIGINAL  # orders and order responses: original | ubl | cii (Order-X) | edifact
+    # SFTP delivery (partners/sftp.py): server, port, user, folder, its host key and our client key (private).
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_directory: str = ""
+    sftp_host_key: str = dataclass_field(default="", repr=False)
+    sftp_client_key: str = dataclass_field(default="", repr=False, compare=False)
+
+    def delivery_address(self) -> delivery.Address:
+        """What the delivery channels need from this profile."""
+        return delivery.Address(
+            webhook_url=self.webhook_url,
+            webhook_secret=self.webhook_secret,
+            email=self.email,
+            sftp_host=self.sftp_host,
+            sftp_port=self.sftp_port,
+            sftp_user=self.sftp_user,
+            sftp_directory=self.sftp_directory,
+            sftp_host_key=self.sftp_host_key,
+            sftp_client_key=self.sftp_client_key,
+        )
 
     def format_for(self, document_type: str) -> str:
         """The receive format for a document type: orders have their own preference."""
@@ -369,6 +390,12 @@ def receive_profile(organisation_id: int) -> ReceiveProfile:
         {fmt: policy for fmt, policy in stored.items() if fmt in CONVERTED_FORMATS and policy in CONVERSION_POLICIES},
         org.lenient_national_rules,
         org.order_receive_format,
+        sftp_host=org.sftp_host,
+        sftp_port=org.sftp_port,
+        sftp_user=org.sftp_user,
+        sftp_directory=org.sftp_directory,
+        sftp_host_key=org.sftp_host_key,
+        sftp_client_key=org.sftp_client_key,
     )
 
 
@@ -442,6 +469,8 @@ def set_receive_preferences(
         raise ValueError("a webhook channel needs a webhook URL and a secret")
     if org.receive_channel == Channel.EMAIL and not org.delivery_email:
         raise ValueError("an e-mail channel needs an e-mail address")
+    if org.receive_channel == Channel.SFTP and not (org.sftp_host and org.sftp_user and org.sftp_host_key):
+        raise ValueError("an SFTP channel needs the server, the user and the server's host key (SFTP settings)")
     org.save()
     return receive_profile(org.pk)
 
