@@ -21,7 +21,7 @@ LIMIT = 20_000_000
 def render(invoice: Invoice) -> bytes:
     from pagero.formats.render.pdf import render_pdf
 
-    return render_pdf(invoice, embed_fonts=True)
+    return render_pdf(invoice, syntax="facturx")
 
 
 def sample(name: str) -> Invoice:

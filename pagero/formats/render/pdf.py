@@ -1,209 +1,138 @@
-"""A human-readable PDF rendering of an invoice (reportlab): parties, lines, VAT breakdown, totals, payment.
+"""A human-readable PDF rendering of an invoice (reportlab): references, parties with their identifiers, lines,
+VAT breakdown, totals and payment, in DejaVu Sans (embedded: Polish, Czech, Greek, Cyrillic print), "Page n of m"
+and a footer naming the e-invoice it renders on every page.
 
-The visible part of a Factur-X PDF (facturx.py) and the PDF the e-mail channel attaches (pagero.delivery)."""
+The visible part of a Factur-X PDF (facturx.py) and the PDF the e-mail channel attaches (pagero.delivery).
+README.md beside this file describes the layout and its bounds.
+"""
 
 from __future__ import annotations
 
 from io import BytesIO
-from xml.sax.saxutils import escape
+from typing import Any
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
-from ..model import Buyer, Invoice, Seller
+from ..model import Invoice
+from . import blocks, typeface
+from .text import markup, text
 
-# A rendering shows at most this many characters of one value: a longer one (a party name of 17,000
-# characters is valid EN 16931) cannot be laid out in a table cell. The e-invoice keeps the whole value.
-MAX_VALUE_CHARS = 300
-
-
-def _text(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "\u2026"
-
-
-def _markup(value: object) -> str:
-    """A value of the invoice as Paragraph text: escaped, so that it is shown, never read as reportlab markup.
-
-    Paragraph understands tags (<img src>, <a href>, <font>, ...): an unescaped value could embed a file
-    from the server's disk, add links, or break the rendering.
-    """
-    return escape(_text(value))
-
-
-def _address(party: Seller | Buyer) -> str:
-    a = party.address
-    parts = [a.line1, a.line2, a.line3, " ".join(x for x in (a.post_code, a.city) if x), a.country_code]
-    return "<br/>".join(_markup(p) for p in parts if p)
-
-
-# PDF/A (the visible part of a Factur-X PDF) needs every font embedded: the Bitstream Vera TrueType fonts reportlab
-# ships (free to embed and redistribute, reportlab/fonts/bitstream-vera-license.txt), subset into the PDF.
-EMBEDDED_FONTS = {
-    "Vera": "Vera.ttf",
-    "Vera-Bold": "VeraBd.ttf",
-    "Vera-Italic": "VeraIt.ttf",
-    "Vera-BoldItalic": "VeraBI.ttf",
+MARGIN = 18 * mm
+INSET = 6  # the frame's padding (points): the footer lines up with the text above it
+FOOTER_HEIGHT = 14 * mm
+# The footer names the document: a number longer than this is cut there (the heading shows more of it).
+FOOTER_NUMBER_CHARS = 60
+# The syntax the e-invoice was exchanged in, as the footer names it (a detected syntax or a conversion target;
+# the older EDIFACT directories, edifact-d93a and the like, are EDIFACT too).
+SYNTAX_NAMES = {
+    "ubl": "UBL",
+    "cii": "UN/CEFACT CII",
+    "cii-d22b": "UN/CEFACT CII",
+    "edifact": "EDIFACT",
+    "edifact-d96a": "EDIFACT",
+    "facturx": "Factur-X",
+    "zugferd1": "ZUGFeRD",
 }
 
 
-def _embedded_styles() -> StyleSheet1:
-    """The sample styles in the embedded Vera family (registered once; reportlab keeps a process-wide registry)."""
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "Vera-Bold" not in pdfmetrics.getRegisteredFontNames():
-        for name, file in EMBEDDED_FONTS.items():
-            pdfmetrics.registerFont(TTFont(name, file))
-        for bold, italic, name in (
-            (0, 0, "Vera"),
-            (1, 0, "Vera-Bold"),
-            (0, 1, "Vera-Italic"),
-            (1, 1, "Vera-BoldItalic"),
-        ):
-            addMapping("Vera", bold, italic, name)
-    styles = getSampleStyleSheet()
-    for style in styles.byName.values():
-        bold = "Bold" in getattr(style, "fontName", "")
-        style.fontName = "Vera-Bold" if bold else "Vera"
-    return styles
-
-
-def render_pdf(invoice: Invoice, embed_fonts: bool = False) -> bytes:
-    """The invoice as a PDF; `embed_fonts`: in embedded TrueType fonts (PDF/A), else in the standard PDF fonts."""
-    styles = _embedded_styles() if embed_fonts else getSampleStyleSheet()
-    font, bold = ("Vera", "Vera-Bold") if embed_fonts else ("Helvetica", "Helvetica-Bold")
+def render_pdf(invoice: Invoice, syntax: str | None = None) -> bytes:
+    """The invoice as a PDF, its fonts embedded (the standard PDF fonts have no Polish, Greek or Cyrillic letters).
+    `syntax`: the syntax of the e-invoice it renders (a key of SYNTAX_NAMES), named in the footer."""
+    s = blocks.Styles.from_sheet(typeface.styles())
     buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        title=f"Invoice {invoice.number}",
-        author=_text(invoice.seller.name),
-        # Each page starts in this font, declared in the page's resources: Vera when every font must be embedded.
-        initialFontName=font,
-    )
-    story: list[Flowable] = [
-        *_heading(invoice, styles),
-        _parties(invoice, styles, font),
-        Spacer(1, 6 * mm),
-        _lines(invoice, styles, font),
-        Spacer(1, 6 * mm),
-        _vat_breakdown(invoice, font),
-        Spacer(1, 6 * mm),
-        _totals(invoice, font, bold),
-        *_payment(invoice, styles),
-    ]
-    doc.build(story)
+    doc = _document(buffer, invoice)
+    footer = _footer_text(invoice, syntax)
+
+    def decorate(canvas: Canvas, _doc: SimpleDocTemplate) -> None:
+        _draw_footer(canvas, footer, s)
+
+    doc.build(_story(invoice, s), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=NumberedCanvas)
     return buffer.getvalue()
 
 
-def _heading(invoice: Invoice, styles: StyleSheet1) -> list[Flowable]:
-    title = "Credit note" if invoice.is_credit_note else "Invoice"
+def _document(buffer: BytesIO, invoice: Invoice) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + FOOTER_HEIGHT,
+        title=f"{blocks.document_kind(invoice)} {text(invoice.number)}",
+        author=text(invoice.seller.name),
+        # Each page starts in this font, declared in the page's resources: an embedded one (PDF/A).
+        initialFontName=typeface.REGULAR,
+    )
+
+
+def _story(invoice: Invoice, s: blocks.Styles) -> list[Flowable]:
     return [
-        Paragraph(f"{title} {_markup(invoice.number)}", styles["Title"]),
-        Paragraph(
-            f"Issue date {_markup(invoice.issue_date)} &nbsp; Due date {_markup(invoice.due_date)} &nbsp; "
-            f"Currency {_markup(invoice.currency)}",
-            styles["Normal"],
-        ),
-        Spacer(1, 6 * mm),
+        *blocks.heading(invoice, s),
+        *blocks.parties(invoice, s),
+        *blocks.notes(invoice, s),
+        *blocks.lines(invoice, s),
+        *blocks.vat_breakdown(invoice, s),
+        *blocks.allowances_charges(invoice, s),
+        *blocks.totals(invoice, s),
+        *blocks.payment(invoice, s),
     ]
 
 
-def _parties(invoice: Invoice, styles: StyleSheet1, font: str) -> Table:
-    """Seller and buyer side by side: name, address and VAT identifier."""
-    seller, buyer = invoice.seller, invoice.buyer
-    return Table(
-        [
-            [Paragraph("<b>Seller</b>", styles["Normal"]), Paragraph("<b>Buyer</b>", styles["Normal"])],
-            [
-                Paragraph(
-                    f"{_markup(seller.name)}<br/>{_address(seller)}<br/>VAT {_markup(seller.vat_id)}", styles["Normal"]
-                ),
-                Paragraph(
-                    f"{_markup(buyer.name)}<br/>{_address(buyer)}<br/>VAT {_markup(buyer.vat_id)}", styles["Normal"]
-                ),
-            ],
-        ],
-        colWidths=[87 * mm, 87 * mm],
-        style=[("FONTNAME", (0, 0), (-1, -1), font)],
-    )
-
-
-def _lines(invoice: Invoice, styles: StyleSheet1, font: str) -> Table:
-    rows: list[list[str | Paragraph]] = [["#", "Item", "Quantity", "Price", "VAT", "Net"]]
-    for line in invoice.lines:
-        rows.append(
-            [
-                _text(line.id),
-                Paragraph(_markup(line.item.name), styles["Normal"]),
-                f"{_text(line.quantity)} {_text(line.unit_code)}",
-                _text(line.price.net_price),
-                f"{_text(line.vat.category)} {_text(line.vat.rate)}%",
-                _text(line.net_amount),
-            ]
+def _footer_text(invoice: Invoice, syntax: str | None) -> str:
+    """The footer's sentence, e.g. Rendering of the UBL invoice ACME-2002 exchanged on the network; the e-invoice is
+    the legal document."""
+    kind = blocks.document_kind(invoice).lower()
+    number = markup(invoice.number, FOOTER_NUMBER_CHARS)
+    if syntax == "facturx":
+        return (
+            f"Factur-X {kind} {number}: this page is a rendering of the structured invoice embedded in this PDF "
+            "(factur-x.xml), exchanged on the network."
         )
-    table = Table(rows, colWidths=[10 * mm, 74 * mm, 28 * mm, 22 * mm, 18 * mm, 22 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b5cad")),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), font),
-            ]
-        )
-    )
-    return table
+    name = SYNTAX_NAMES.get(syntax or "") or ("EDIFACT" if (syntax or "").startswith("edifact-") else None)
+    what = f"the {name} {kind}" if name else f"the e-{kind}" if kind == "invoice" else f"the electronic {kind}"
+    return f"Rendering of {what} {number} exchanged on the network; the e-invoice is the legal document."
 
 
-def _vat_breakdown(invoice: Invoice, font: str) -> Table:
-    vat = [["VAT category", "Rate", "Taxable", "VAT"]] + [
-        [_text(b.category), _text(b.rate), _text(b.taxable_amount), _text(b.tax_amount)] for b in invoice.vat_breakdown
-    ]
-    return Table(vat, style=[("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("FONTNAME", (0, 0), (-1, -1), font)])
+def _draw_footer(canvas: Canvas, footer: str, s: blocks.Styles) -> None:
+    """The footer text at the bottom left of the page, wrapped to leave room for the page number."""
+    paragraph = Paragraph(footer, s.small)
+    left, right = MARGIN + INSET, A4[0] - MARGIN - INSET
+    _, height = paragraph.wrap(right - left - 30 * mm, FOOTER_HEIGHT)
+    canvas.saveState()
+    canvas.setStrokeColor(blocks.RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(left, MARGIN + FOOTER_HEIGHT - 2 * mm, right, MARGIN + FOOTER_HEIGHT - 2 * mm)
+    paragraph.drawOn(canvas, left, MARGIN + FOOTER_HEIGHT - 4 * mm - height)
+    canvas.restoreState()
 
 
-def _totals(invoice: Invoice, font: str, bold: str) -> Table:
-    t = invoice.totals
-    totals = [
-        ["Sum of lines", _text(t.line_net_total)],
-        ["Total without VAT", _text(t.tax_exclusive)],
-        ["VAT", _text(t.vat_total)],
-        ["Total with VAT", _text(t.tax_inclusive)],
-        ["Paid", _text(t.prepaid)],
-        ["Amount due", _text(t.payable)],
-    ]
-    style = [
-        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("FONTNAME", (0, 5), (-1, 5), bold),
-    ]
-    return Table(totals, style=style)
+class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type information
+    """A canvas that writes "Page n of m" on every page: it keeps each page until the document is complete, since
+    the number of pages is known only then."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
 
-def _payment(invoice: Invoice, styles: StyleSheet1) -> list[Flowable]:
-    """Payment means, accounts and reference, then the payment terms: each only when the invoice states it."""
-    story: list[Flowable] = []
-    payment = invoice.payment
-    if payment:
-        accounts = ", ".join(_markup(c.account_id) for c in payment.credit_transfers)
-        story += [
-            Spacer(1, 6 * mm),
-            Paragraph(
-                f"Payment: means {_markup(payment.means_code)} {_markup(payment.means_text)} &nbsp; account {accounts} "
-                f"&nbsp; reference {_markup(payment.remittance_information)}",
-                styles["Normal"],
-            ),
-        ]
-    if invoice.payment_terms:
-        story.append(Paragraph(f"Terms: {_markup(invoice.payment_terms)}", styles["Normal"]))
-    return story
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for page in self._pages:
+            self.__dict__.update(page)
+            self._draw_page_number(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_number(self, total: int) -> None:
+        self.saveState()
+        self.setFont(typeface.REGULAR, 7)
+        self.setFillColor(blocks.GREY)
+        page = f"Page {self._pageNumber} of {total}"
+        self.drawRightString(A4[0] - MARGIN - INSET, MARGIN + FOOTER_HEIGHT - 4 * mm - 7, page)
+        self.restoreState()
