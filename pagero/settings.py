@@ -222,7 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "drain-payload-repair-log": {"task": "migration.drain_repair_log", "schedule": 30.0},
     "sweep-stuck-documents": {"task": "documents.sweep_stuck", "schedule": 60.0},
     "flag-overdue-order-responses": {"task": "documents.flag_overdue_order_responses", "schedule": 300.0},
+    "send-notifications": {"task": "portal.send_notifications", "schedule": 300.0},
 }
+# The notification sender lives outside a tasks.py module: the workers import it by name.
+CELERY_IMPORTS = ["pagero.portal.notifications"]
 
 # --- payload store -------------------------------------------------------------------------
 CASSANDRA_HOSTS = env_list("CASSANDRA_HOSTS")
@@ -352,3 +355,6 @@ PIPELINE_HARD_TIME_LIMIT_SECONDS = float(os.environ.get("PIPELINE_HARD_TIME_LIMI
 # twice as long each time), then fails it: "stuck in <status> after N re-queues". At most SWEEP_BATCH per run.
 SWEEP_MAX_REQUEUES = int(os.environ.get("SWEEP_MAX_REQUEUES", "5"))
 SWEEP_BATCH = int(os.environ.get("SWEEP_BATCH", "500"))
+# A repeated invoice (same sender, type, number and issue date) is held until its sender confirms a resend; after
+# this many days unconfirmed it ends rejected ("duplicate not confirmed").
+DUPLICATE_HOLD_DAYS = int(os.environ.get("DUPLICATE_HOLD_DAYS", "14"))

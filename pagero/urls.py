@@ -24,6 +24,7 @@ urlpatterns = [
     # Anything else under /api/ (unknown endpoint, malformed document id) is the API's JSON 404.
     re_path(r"^api/", api_errors.not_found),
     path("settings/sftp/", include("pagero.portal.sftp_urls")),
+    path("settings/notifications/", include("pagero.portal.notification_urls")),
     path("", include("pagero.portal.urls")),
 ]
 

@@ -98,6 +98,20 @@ def learn_noise(experiment: Experiment, payload: bytes, params: dict, control_ou
             NoisePath.objects.get_or_create(experiment=experiment, path=path)
 
 
+def separate_noise(experiment: Experiment, differences: list[Difference]) -> tuple[list[Difference], list[Difference]]:
+    """(real differences, noise): noise is on the experiment's ignored paths or the paths learned from the control
+    differing from itself. The live comparison and the offline replay judge by the same rule."""
+    noise_paths = list(experiment.noise_paths.values_list("path", flat=True))
+    real: list[Difference] = []
+    noise: list[Difference] = []
+    for difference in differences:
+        if matches(difference.path, experiment.ignore_paths) or matches(difference.path, noise_paths):
+            noise.append(difference)
+        else:
+            real.append(difference)
+    return real, noise
+
+
 def run_candidate(
     name: str,
     tenant_id: int | None,
@@ -121,12 +135,7 @@ def run_candidate(
     elif error:
         outcome = "candidate_error"
     else:
-        noise_paths = list(experiment.noise_paths.values_list("path", flat=True))
-        for difference in compare(control_output, output):
-            if matches(difference.path, experiment.ignore_paths) or matches(difference.path, noise_paths):
-                noise.append(difference)
-            else:
-                differences.append(difference)
+        differences, noise = separate_noise(experiment, compare(control_output, output))
         outcome = "mismatch" if differences else "match"
     return Observation.objects.create(
         experiment=experiment,

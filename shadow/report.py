@@ -46,10 +46,15 @@ def gate(
         reasons.append(f"{comparisons} comparison(s) in the last {window_hours:g} h, {min_comparisons} needed")
     if upper >= max_upper:
         reasons.append(
-            f"mismatch rate upper bound {upper:.2%} (95 %) is not below {max_upper:.2%} "
+            f"failure rate upper bound {upper:.2%} (95 %) is not below {max_upper:.2%} "
             f"({failures} of {comparisons} failed)"
         )
     return GateVerdict(not reasons, comparisons, failures, upper, reasons)
+
+
+def known_context(context: str) -> bool:
+    """A context the shadow layer has experiments for; anything else has no report."""
+    return Experiment.objects.filter(context=context).exists()
 
 
 def report(context: str, since: datetime | None = None) -> dict:
@@ -83,6 +88,9 @@ def report(context: str, since: datetime | None = None) -> dict:
                 "candidate": experiment.candidate,
                 "comparisons": total,
                 "outcomes": outcomes,
+                # The rate counts every failed comparison: mismatches, candidate errors and timeouts.
+                "failures": failures,
+                "mismatches": outcomes.get("mismatch", 0),
                 "mismatch_rate": failures / total if total else 0.0,
                 "mismatch_rate_interval": list(wilson_interval(failures, total)),
                 "top_paths": [{"path": p, "term": t, "count": n} for (p, t), n in paths.most_common(10)],

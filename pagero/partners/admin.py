@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from pagero.console import moment
 from pagero.delivery import public as delivery
 
 from . import services as public
@@ -50,12 +51,16 @@ class OrganisationForm(forms.ModelForm):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     form = OrganisationForm
-    list_display = ["name", "slug", "receive_channel", "webhook_secret_state", "created_at"]
+    list_display = ["name", "slug", "receive_channel", "webhook_secret_state", "created"]
     search_fields = ["name", "slug", "identifiers__value"]
     fields = [*OrganisationForm.Meta.fields, "webhook_secret_state"]
     readonly_fields = ["webhook_secret_state"]
     inlines = [IdentifierInline]
     actions = ["rotate_webhook_secret"]
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: Organisation) -> str:
+        return moment(obj.created_at)
 
     @admin.display(description=_("webhook secret"))
     def webhook_secret_state(self, obj: Organisation) -> str:
@@ -100,7 +105,7 @@ class ClaimStatusFilter(admin.SimpleListFilter):
 class ParticipantIdentifierAdmin(admin.ModelAdmin):
     """Identifier claims. A claim routes nothing until approved here (or confirmed by e-mail link)."""
 
-    list_display = ["scheme", "value", "organisation", "status", "claimed_at", "conflicts", "decided_by"]
+    list_display = ["scheme", "value", "organisation", "status", "claimed", "conflicts", "decided_by"]
     list_filter = [ClaimStatusFilter]
     search_fields = ["value", "organisation__name"]
     fields = ["organisation", "scheme", "value", "status", "claimed_at", "decided_at", "decided_by", "conflicts"]
@@ -110,6 +115,10 @@ class ParticipantIdentifierAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # organisations claim identifiers themselves; scheme and value are validated there
+
+    @admin.display(description=_("claimed"), ordering="claimed_at")
+    def claimed(self, obj: ParticipantIdentifier) -> str:
+        return moment(obj.claimed_at)
 
     @admin.display(description=_("conflicts"))
     def conflicts(self, obj: ParticipantIdentifier) -> str:
@@ -146,5 +155,17 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "organisation", "scope", "created_at", "revoked_at", "last_used_at"]
+    list_display = ["name", "prefix", "organisation", "scope", "created", "revoked", "last_used"]
     readonly_fields = ["token_hash", "prefix", "created_at", "last_used_at"]
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: ApiToken) -> str:
+        return moment(obj.created_at)
+
+    @admin.display(description=_("revoked"), ordering="revoked_at")
+    def revoked(self, obj: ApiToken) -> str:
+        return moment(obj.revoked_at) if obj.revoked_at else "—"
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj: ApiToken) -> str:
+        return moment(obj.last_used_at) if obj.last_used_at else "never"

@@ -83,7 +83,7 @@ def test_portal_login_page_and_home(client):
 def test_admin_login_page_is_served(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
-    assert b"<title>Log in | Django site admin</title>" in response.content
+    assert b"<title>Log in | E-document exchange console</title>" in response.content
     for field in (b'action="/admin/login/"', b'name="username"', b'name="password"'):
         assert field in response.content
 

@@ -22,6 +22,6 @@ def test_a_bound_exactly_at_the_limit_is_not_below_it():
     at_limit = gate("formats", window_hours=24, min_comparisons=40, max_upper=bound)
     assert not at_limit.allowed
     assert at_limit.reasons == [
-        f"mismatch rate upper bound {bound:.2%} (95 %) is not below {bound:.2%} (0 of 40 failed)"
+        f"failure rate upper bound {bound:.2%} (95 %) is not below {bound:.2%} (0 of 40 failed)"
     ]
     assert gate("formats", window_hours=24, min_comparisons=40, max_upper=bound + 1e-9).allowed
