@@ -30,7 +30,7 @@ from .values import parse_decimal, parse_iso_date
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = MAX_XML_DEPTH
-NOT_HELD = "not held by the EN 16931 model; it would be lost in conversion"
+NOT_HELD = "not held by the EN 16931 model; it would be lost in conversion"  # not_held() of EN 16931
 PREFIXED = re.compile(r"\b([a-z]+):(?=[A-Za-z])")
 _CLARK_CACHES: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
 NOTHING: list[etree._Element] = []
@@ -132,9 +132,12 @@ class XmlSource:
       so that it is reported, with its path.
     """
 
-    def __init__(self, root: etree._Element, namespaces: dict[str, str]) -> None:
+    def __init__(self, root: etree._Element, namespaces: dict[str, str], *, model: str = "EN 16931") -> None:
+        """`model` names what the reader reads into (EN 16931, or the order model) in the warnings."""
         self.root = root
         self.ns = namespaces
+        self.model = model
+        self.not_held = not_held(model)
         self._consumed: set[etree._Element] = {root}
         self._warnings: list[ConversionWarning] = []  # about values read with a change (a dropped time zone)
         self._clark = _clark_cache(namespaces)
@@ -242,7 +245,7 @@ class XmlSource:
         except ValueError as exc:
             raise InvalidValue(refused(term, raw, exc), path=self.path_of(element), term=term) from None
         if zone is not None:
-            self.warn(ConversionWarning(self.path_of(element), zone_dropped(raw, zone), term))
+            self.warn(ConversionWarning(self.path_of(element), zone_dropped(raw, zone, self.model), term))
         return value
 
     def attachment(self, binary: etree._Element) -> BinaryObject:
@@ -293,7 +296,6 @@ class XmlSource:
             if len(element) == 0 and ((element.text and element.text.strip()) or element.attrib):
                 yield element
 
-
     def conversion_warnings(self) -> list[ConversionWarning]:
         """The reader's warnings, then everything the model did not take, with paths: the first
         MAX_UNUSED_WARNINGS of those, and one warning with the count of the rest."""
@@ -303,16 +305,20 @@ class XmlSource:
         for element in self.unread():
             count += 1
             if count <= MAX_UNUSED_WARNINGS:
-                warnings.append(ConversionWarning(path=paths.of(element), message=NOT_HELD))
+                warnings.append(ConversionWarning(path=paths.of(element), message=self.not_held))
         if count > MAX_UNUSED_WARNINGS:
-            warnings.append(
-                ConversionWarning(path=paths.of(self.root), message=more_not_held(count - MAX_UNUSED_WARNINGS))
-            )
+            more = more_not_held(count - MAX_UNUSED_WARNINGS, model=self.model)
+            warnings.append(ConversionWarning(path=paths.of(self.root), message=more))
         return warnings
 
 
-def more_not_held(count: int, what: str = "elements") -> str:
-    return f"{count} more {what} are {NOT_HELD} (only the first {MAX_UNUSED_WARNINGS} are listed)"
+def not_held(model: str = "EN 16931") -> str:
+    """What a reader reports about source content that has no place in the model it reads into."""
+    return f"not held by the {model} model; it would be lost in conversion"
+
+
+def more_not_held(count: int, what: str = "elements", model: str = "EN 16931") -> str:
+    return f"{count} more {what} are {not_held(model)} (only the first {MAX_UNUSED_WARNINGS} are listed)"
 
 
 def refused(term: str, raw: str, reason: object) -> str:
@@ -321,8 +327,8 @@ def refused(term: str, raw: str, reason: object) -> str:
     return f"{term} is {reason}: {shown!r}"
 
 
-def zone_dropped(raw: str, zone: str) -> str:
-    return f"the date {raw!r} is read as {raw[: -len(zone)]}: EN 16931 dates carry no time zone ({zone} dropped)"
+def zone_dropped(raw: str, zone: str, model: str = "EN 16931") -> str:
+    return f"the date {raw!r} is read as {raw[: -len(zone)]}: {model} dates carry no time zone ({zone} dropped)"
 
 
 def element_text(element: etree._Element | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..ubl.names import CAC, CBC, ORDER_NS
+from ..xml import not_held
 
 ORDER_RESPONSE_NS = "urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2"
 UBL_NS = {"cac": CAC, "cbc": CBC}
@@ -49,4 +50,5 @@ def edifact_readable(version: str, release: str) -> bool:
 EDIFACT_MESSAGES = {"ORDERS": "order", "ORDRSP": "order_response"}
 
 # What a reader reports about source content that has no place in the order model.
-NOT_HELD = "not held by the order model; it would be lost in conversion"
+MODEL = "order"  # as the readers name it in their warnings
+NOT_HELD = not_held(MODEL)

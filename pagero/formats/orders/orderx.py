@@ -13,7 +13,7 @@ from lxml import etree
 
 from ..errors import ConversionWarning, InvalidValue
 from ..values import ccyymmdd, parse_boolean, parse_coded_date, text
-from ..xml import element_text, refused
+from ..xml import XmlSource, element_text, refused
 from .model import (
     ORDER,
     ORDER_RESPONSE,
@@ -30,6 +30,7 @@ from .model import (
     Totals,
 )
 from .names import (
+    MODEL,
     ORDERX_COMFORT,
     ORDERX_NS,
     ORDERX_ORDER_TYPE,
@@ -38,7 +39,6 @@ from .names import (
     ORDERX_RSM,
     ORDERX_UDT,
 )
-from .source import Source
 from .values import edifact_time
 
 PURPOSE_OF_RESPONSE = {"AP": "29", "RE": "27", "CA": "4"}
@@ -47,7 +47,7 @@ PROJECT_NAME = "Project reference"  # ProcuringProject/Name is mandatory; the mo
 
 
 def read_orderx(root: etree._Element) -> tuple[Order, list[ConversionWarning]]:
-    src = Source(root, ORDERX_NS)
+    src = XmlSource(root, ORDERX_NS, model=MODEL)
     doc = src.first(root, "rsm:ExchangedDocument")
     type_code = src.text(doc, "ram:TypeCode")
     order = Order(document_type=ORDER_RESPONSE if type_code == ORDERX_RESPONSE_TYPE else ORDER)
@@ -62,7 +62,7 @@ def read_orderx(root: etree._Element) -> tuple[Order, list[ConversionWarning]]:
         purpose = src.text(doc, "ram:PurposeCode")
         order.response_code = RESPONSE_OF_PURPOSE.get(purpose or "")
         if purpose is not None and order.response_code is None:
-            src.warnings.append(
+            src.warn(
                 ConversionWarning(
                     "/rsm:ExchangedDocument/ram:PurposeCode",
                     f"message function {purpose} names no order response code",
@@ -120,7 +120,7 @@ def read_orderx(root: etree._Element) -> tuple[Order, list[ConversionWarning]]:
     return order, src.conversion_warnings()
 
 
-def read_allowance(src: Source, node: etree._Element) -> AllowanceCharge:
+def read_allowance(src: XmlSource, node: etree._Element) -> AllowanceCharge:
     indicator = src.first(node, "ram:ChargeIndicator/udt:Indicator")
     raw = element_text(indicator) or ""
     term = "cac:AllowanceCharge/cbc:ChargeIndicator"
@@ -142,7 +142,7 @@ def read_allowance(src: Source, node: etree._Element) -> AllowanceCharge:
     )
 
 
-def read_datetime(src: Source, node: etree._Element | None, path: str, term: str) -> tuple[date | None, time | None]:
+def read_datetime(src: XmlSource, node: etree._Element | None, path: str, term: str) -> tuple[date | None, time | None]:
     element = src.first(node, path)
     raw = element_text(element)
     if element is None or raw is None:
@@ -158,7 +158,7 @@ def read_datetime(src: Source, node: etree._Element | None, path: str, term: str
         ) from None
 
 
-def read_period(src: Source, node: etree._Element | None) -> Period | None:
+def read_period(src: XmlSource, node: etree._Element | None) -> Period | None:
     if node is None:
         return None
     start, _ = read_datetime(src, node, "ram:StartDateTime/udt:DateTimeString", "delivery period start")
@@ -167,7 +167,7 @@ def read_period(src: Source, node: etree._Element | None) -> Period | None:
     return period if period != Period() else None
 
 
-def read_global(src: Source, node: etree._Element | None) -> Identifier | None:
+def read_global(src: XmlSource, node: etree._Element | None) -> Identifier | None:
     value = src.text(node, "ram:GlobalID")
     if value is not None:
         return Identifier(value, src.attr(node, "ram:GlobalID", "schemeID"))
@@ -175,7 +175,7 @@ def read_global(src: Source, node: etree._Element | None) -> Identifier | None:
     return Identifier(value) if value is not None else None
 
 
-def read_address(src: Source, node: etree._Element | None) -> Address | None:
+def read_address(src: XmlSource, node: etree._Element | None) -> Address | None:
     if node is None:
         return None
     address = Address(
@@ -190,7 +190,7 @@ def read_address(src: Source, node: etree._Element | None) -> Address | None:
     return address if address != Address() else None
 
 
-def read_party(src: Source, node: etree._Element | None) -> Party:
+def read_party(src: XmlSource, node: etree._Element | None) -> Party:
     party = Party()
     if node is None:
         return party
@@ -219,11 +219,11 @@ def read_party(src: Source, node: etree._Element | None) -> Party:
         if registration.get("schemeID") == "VA" and party.vat_id is None:
             party.vat_id = element_text(registration)
         else:
-            src.consumed.discard(registration)
+            src.release(registration)
     return party
 
 
-def read_line(src: Source, node: etree._Element) -> Line:
+def read_line(src: XmlSource, node: etree._Element) -> Line:
     document = src.first(node, "ram:AssociatedDocumentLineDocument")
     product = src.first(node, "ram:SpecifiedTradeProduct")
     agreement = src.first(node, "ram:SpecifiedLineTradeAgreement")

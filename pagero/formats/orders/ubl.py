@@ -1,7 +1,7 @@
 """UBL 2.1 Order and OrderResponse (Peppol BIS Ordering 3, T01 and T76) read into and written from the order model.
 
 Elements are written in the order of the UBL 2.1 schemas. What the model does not hold is reported by the reader as a
-warning with its path (Source); nothing is dropped silently.
+warning with its path (XmlSource); nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from lxml import etree
 from ..errors import ConversionWarning, InvalidValue
 from ..ubl.names import CAC, CBC, ORDER_NS
 from ..values import parse_boolean, text
-from ..xml import refused
+from ..xml import XmlSource, refused
 from .model import (
     ORDER_RESPONSE,
     Address,
@@ -31,6 +31,7 @@ from .model import (
     Totals,
 )
 from .names import (
+    MODEL,
     ORDER_RESPONSE_NS,
     PEPPOL_ORDER,
     PEPPOL_ORDER_RESPONSE,
@@ -38,7 +39,6 @@ from .names import (
     UBL_NS,
     UBL_ROOTS,
 )
-from .source import Source
 from .values import parse_time
 
 # Syntax boilerplate that carries no business information: TaxScheme VAT, the UBL version.
@@ -48,7 +48,7 @@ BOILERPLATE = ("cac:TaxScheme",)
 def read_ubl_order(root: etree._Element) -> tuple[Order, list[ConversionWarning]]:
     qname = etree.QName(root)
     kind = UBL_ROOTS[(qname.namespace, qname.localname)]
-    src = Source(root, UBL_NS)
+    src = XmlSource(root, UBL_NS, model=MODEL)
     order = Order(document_type=kind)
     order.customization_id = src.text(root, "cbc:CustomizationID")
     order.profile_id = src.text(root, "cbc:ProfileID")
@@ -85,12 +85,12 @@ def read_ubl_order(root: etree._Element) -> tuple[Order, list[ConversionWarning]
     return order, src.conversion_warnings()
 
 
-def read_identifier(src: Source, node: etree._Element | None, path: str) -> Identifier | None:
+def read_identifier(src: XmlSource, node: etree._Element | None, path: str) -> Identifier | None:
     value = src.text(node, path)
     return Identifier(value, src.attr(node, path, "schemeID")) if value is not None else None
 
 
-def read_address(src: Source, node: etree._Element | None) -> Address | None:
+def read_address(src: XmlSource, node: etree._Element | None) -> Address | None:
     if node is None:
         return None
     address = Address(
@@ -105,7 +105,7 @@ def read_address(src: Source, node: etree._Element | None) -> Address | None:
     return address if address != Address() else None
 
 
-def read_party(src: Source, node: etree._Element | None) -> Party:
+def read_party(src: XmlSource, node: etree._Element | None) -> Party:
     party = Party()
     if node is None:
         return party
@@ -128,7 +128,7 @@ def read_party(src: Source, node: etree._Element | None) -> Party:
     return party
 
 
-def read_period(src: Source, node: etree._Element | None, path: str) -> Period | None:
+def read_period(src: XmlSource, node: etree._Element | None, path: str) -> Period | None:
     if node is None:
         return None
     element = src.first(node, path)
@@ -141,7 +141,7 @@ def read_period(src: Source, node: etree._Element | None, path: str) -> Period |
     return period if period != Period() else None
 
 
-def read_delivery(src: Source, node: etree._Element | None) -> Delivery | None:
+def read_delivery(src: XmlSource, node: etree._Element | None) -> Delivery | None:
     if node is None:
         return None
     delivery = Delivery(
@@ -154,7 +154,7 @@ def read_delivery(src: Source, node: etree._Element | None) -> Delivery | None:
     return delivery if delivery != Delivery() else None
 
 
-def read_totals(src: Source, root: etree._Element) -> Totals | None:
+def read_totals(src: XmlSource, root: etree._Element) -> Totals | None:
     total = src.first(root, "cac:AnticipatedMonetaryTotal")
     if total is None:
         total = src.first(root, "cac:LegalMonetaryTotal")
@@ -185,7 +185,7 @@ def read_totals(src: Source, root: etree._Element) -> Totals | None:
     return totals if totals != Totals() else None
 
 
-def read_allowance(src: Source, node: etree._Element) -> AllowanceCharge:
+def read_allowance(src: XmlSource, node: etree._Element) -> AllowanceCharge:
     indicator = src.text(node, "cbc:ChargeIndicator")
     try:
         charge = parse_boolean(indicator or "")
@@ -205,7 +205,7 @@ def read_allowance(src: Source, node: etree._Element) -> AllowanceCharge:
     )
 
 
-def read_line(src: Source, order_line: etree._Element) -> Line:
+def read_line(src: XmlSource, order_line: etree._Element) -> Line:
     item_node = src.first(order_line, "cac:LineItem")
     line = Line(
         id=src.text(item_node, "cbc:ID"),
