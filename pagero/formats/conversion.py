@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .cii.d22b import d22b_xsd_findings, is_d22b
+from .cii.d22b_writer import write_cii_d22b
 from .cii.reader import read_cii
 from .cii.writer import write_cii
 from .cii.zugferd1 import is_zugferd1, read_zugferd1
@@ -34,8 +35,10 @@ from .validation import rules, xsd
 from .validation.report import ValidationReport
 from .xml import DEFAULT_MAX_BYTES
 
-# Targets: the three syntaxes, EDIFACT INVOIC D96A (the retail message) and Factur-X (a PDF/A-3 with the CII XML).
-SYNTAXES = ("ubl", "cii", "edifact", "edifact-d96a", "facturx")
+# Targets: the three syntaxes, EDIFACT INVOIC D96A (the retail message), Factur-X (a PDF/A-3 with the CII XML) and
+# CII D22B ("cii" is D16B; D22B only for recipients that ask for it).
+CII_D22B = "cii-d22b"
+SYNTAXES = ("ubl", "cii", "edifact", "edifact-d96a", "facturx", CII_D22B)
 # How a conversion's output is checked before it is returned: schema and every rule set the output declares
 # ("rules"), the schema alone ("schema": callers that run the rules themselves), or not at all ("none").
 CHECKS = ("rules", "schema", "none")
@@ -141,6 +144,8 @@ def write_document(invoice: Invoice, syntax: str) -> tuple[bytes, list[Conversio
         return write_ubl(invoice)
     if syntax == "cii":
         return write_cii(invoice)
+    if syntax == CII_D22B:
+        return write_cii_d22b(invoice)
     if syntax == "edifact":
         from .edifact.writer import write_edifact
 
@@ -154,7 +159,7 @@ def write_document(invoice: Invoice, syntax: str) -> tuple[bytes, list[Conversio
         from .render.pdf import render_pdf
 
         # PDF/A: the visible part in embedded fonts.
-        return write_facturx(invoice, functools.partial(render_pdf, embed_fonts=True))
+        return write_facturx(invoice, functools.partial(render_pdf, syntax="facturx"))
     raise UnsupportedFormat(f"unknown target syntax {syntax!r}; use one of {', '.join(SYNTAXES)}")
 
 
@@ -202,7 +207,8 @@ def check_output(output: bytes, target: str, business_rules: bool, lenient: bool
             # Our Factur-X: the XML against its profile's XSD and Schematron, the XMP, and the EN 16931 rules.
             report = check_facturx(output, DEFAULT_MAX_BYTES, business_rules)
         else:
-            report = _validate(output, business_rules)
+            # D22B output is held to the D22B schema even where nothing in it needs D22B (D16B would accept it too).
+            report = _validate(output, business_rules, d22b=target == CII_D22B)
     failing = [f for f in report.fatal if not (lenient and is_national_rule(f.rule_id))]
     # Findings beyond the kept ones are only counted: they fail the check, whatever their rule.
     if failing or report.omitted_fatal:
@@ -220,7 +226,7 @@ def validate_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, business_
         return _validate(data, business_rules)
 
 
-def _validate(data: bytes, business_rules: bool) -> ValidationReport:
+def _validate(data: bytes, business_rules: bool, d22b: bool = False) -> ValidationReport:
     detected, root = detect(data)
     if detected.document_type in ORDER_DOCUMENT_TYPES or detected.syntax == "orderx":
         from .orders.api import validate_order  # orders build on this module
@@ -259,7 +265,7 @@ def _validate(data: bytes, business_rules: bool) -> ValidationReport:
     else:
         assert root is not None  # detect() returns the parsed tree of every XML document
         report.rule_sets.append("xsd")
-        if syntax == "cii" and is_d22b(root):
+        if syntax == "cii" and (d22b or is_d22b(root)):
             report.add(d22b_xsd_findings(root))
             report.notes.append("CII D22B: validated against the D22B schema (Factur-X EXTENDED 1.09.2)")
         else:

@@ -35,6 +35,8 @@ class Syntax(StrEnum):
     # Written (and received) only: EDIFACT INVOIC D96A, the retail message, and Factur-X, a PDF/A-3 with its CII XML.
     EDIFACT_D96A = "edifact-d96a"
     FACTURX = "facturx"
+    # CII as D22B, for recipients that ask for it ("cii" is D16B): it holds every preceding invoice (BG-3).
+    CII_D22B = "cii-d22b"
 
 
 class DocumentType(StrEnum):
@@ -69,6 +71,7 @@ SYNTAX_LABELS: dict[str, str] = {
     Syntax.EDIFACT: "EDIFACT",
     Syntax.EDIFACT_D96A: "EDIFACT INVOIC D96A",
     Syntax.FACTURX: "Factur-X (PDF)",
+    Syntax.CII_D22B: "UN/CEFACT CII D22B",
 }
 RECEIVE_FORMAT_LABELS: dict[str, str] = {ORIGINAL: gettext_noop("as received"), **SYNTAX_LABELS}
 CHANNEL_LABELS: dict[str, str] = {
@@ -87,6 +90,7 @@ MEDIA_TYPES: dict[str, str] = {
     Syntax.EDIFACT: "application/edifact",
     Syntax.EDIFACT_D96A: "application/edifact",
     Syntax.FACTURX: "application/pdf",
+    Syntax.CII_D22B: "application/xml",
     PDF: "application/pdf",
 }
 EXTENSIONS: dict[str, str] = {
@@ -95,6 +99,7 @@ EXTENSIONS: dict[str, str] = {
     Syntax.EDIFACT: "edi",
     Syntax.EDIFACT_D96A: "edi",
     Syntax.FACTURX: "pdf",
+    Syntax.CII_D22B: "xml",
     PDF: "pdf",
 }
 

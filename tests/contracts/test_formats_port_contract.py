@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 
 CALL = documents.CallContext(tenant_id=7, input_ref="contract:original")
 INVOICE = invoice(number="CTR-1")
+# A target written in a version of another syntax is detected as that syntax (CII D22B is CII, version D22B).
+DETECTED_AS = {"cii-d22b": "cii"}
 VALID, _ = formats.write(INVOICE, "ubl")
 # The payable amount (BT-115) no longer follows from the totals: EN 16931 rule BR-CO-16 fails.
 INVALID, _ = formats.write(
@@ -83,7 +85,6 @@ def canned() -> CannedFormats:
 class FormatsPortContract:
     """What every FormatsPort adapter does; a subclass gives the adapter as the `port` fixture."""
 
-
     def test_a_valid_invoice_validates_with_the_rule_sets_it_declares(self, port):
         report = port.validate(VALID, CALL)
         assert report.valid and report.fatal == []
@@ -101,7 +102,7 @@ class FormatsPortContract:
         assert conversion.target == target
         assert (conversion.source.syntax, conversion.source.document_type) == ("ubl", "invoice")
         assert conversion.warnings == []
-        assert formats.detect(conversion.data).syntax == target
+        assert formats.detect(conversion.data).syntax == DETECTED_AS.get(target, target)
         assert formats.diff_models(INVOICE, formats.parse(conversion.data).invoice) == []
 
     def test_an_invoice_becomes_factur_x_with_only_its_profile_rewritten(self, port):
@@ -164,7 +165,6 @@ class TestInstalledFormatsInLocalMode(FormatsPortContract):
 class TestInstalledFormatsRemoteInProcess(FormatsPortContract):
     """Remote mode, served in this process by the registry's handlers (tests/fakes/broker.py)."""
 
-
     @pytest.fixture
     def port(self, broker):
         go_remote("formats")
@@ -174,7 +174,6 @@ class TestInstalledFormatsRemoteInProcess(FormatsPortContract):
 @pytest.mark.slow
 class TestInstalledFormatsRemoteOverRabbitMQ(FormatsPortContract):
     """Remote mode, served by a `serve_context formats` process over the real RabbitMQ."""
-
 
     @pytest.fixture
     def port(self, served_formats):

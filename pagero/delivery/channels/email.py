@@ -1,4 +1,6 @@
-"""The e-mail channel: the document and a PDF rendering attached, sent through Django's e-mail backend (SMTP)."""
+"""The e-mail channel: the document and a PDF to read attached, sent through Django's e-mail backend (SMTP).
+
+The PDF is our rendering of the invoice, or, when the seller sent a Factur-X/ZUGFeRD PDF, that PDF as issued."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from pagero.kernel.vocabulary import PDF, extension, media_type
+from pagero.formats import public as formats
+from pagero.kernel.vocabulary import PDF, Syntax, extension, media_type
 
 from ..port import Address, DeliveryOutcome, Parcel
 
@@ -30,21 +33,43 @@ def _file_stem(number: str) -> str:
     return re.sub(r"[^\w.-]+", "-", number).strip("-._")[:100]
 
 
+def _issued_by_seller(pdf: bytes) -> bool:
+    """Whether the PDF is the seller's Factur-X/ZUGFeRD PDF (it carries the invoice XML), not our rendering (which
+    carries none)."""
+    try:
+        return formats.detect(pdf).syntax == Syntax.FACTURX
+    except formats.FormatError:
+        return False
+
+
+def _pdf_wording(pdf: bytes | None) -> str:
+    if pdf is None:
+        return ""
+    return " and the PDF the seller issued" if _issued_by_seller(pdf) else " and a PDF rendering for reading"
+
+
 class EmailChannel:
     def send(self, parcel: Parcel, address: Address, attempt: int) -> DeliveryOutcome:
         kind = parcel.document_type.replace("_", " ")
+        # The seller's PDF passed on as received is the document itself: attached once.
+        pdf = None if parcel.pdf == parcel.content else parcel.pdf
         message = EmailMessage(
             subject=_one_line(f"{kind.capitalize()} {parcel.number} from {parcel.sender_name}"),
             body=f"Attached: {kind} {parcel.number} from {parcel.sender_name} ({parcel.format.upper()})"
-            + (" and a PDF rendering for reading" if parcel.pdf is not None else "")
+            + _pdf_wording(pdf)
             + f".\n\nDocument id: {parcel.document_id}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address.email],
         )
         name = _file_stem(parcel.number) or parcel.document_id
-        message.attach(f"{name}.{extension(parcel.format)}", parcel.content, media_type(parcel.format))
-        if parcel.pdf is not None:
-            message.attach(f"{name}.{extension(PDF)}", parcel.pdf, media_type(PDF))
+        document_name = f"{name}.{extension(parcel.format)}"
+        message.attach(document_name, parcel.content, media_type(parcel.format))
+        if pdf is not None:
+            # Beside a Factur-X document (a PDF itself) the PDF to read needs a name of its own.
+            pdf_name = f"{name}.{extension(PDF)}"
+            if pdf_name == document_name:
+                pdf_name = f"{name}-readable.{extension(PDF)}"
+            message.attach(pdf_name, pdf, media_type(PDF))
         try:
             message.send(fail_silently=False)
         except OSError as exc:  # SMTP server down or refusing

@@ -3,8 +3,9 @@
 D22B keeps D16B's namespaces and the EN 16931 binding; what the Factur-X/ZUGFeRD EXTENDED profile adds with it
 (product model, batch and industry IDs; the invoice an advance payment refers to) has no EN 16931 term. So a D22B
 document is read by the D16B reader, which reports those elements as not held, and its schema is the Factur-X
-EXTENDED XSD (CII D22B, artefacts/facturx/extended) instead of the D16B XSD, which refuses them. The product
-writes D16B.
+EXTENDED XSD (CII D22B, artefacts/facturx/extended) instead of the D16B XSD, which refuses them. A document with
+more than one preceding invoice reference (BG-3) is D22B too. The product writes D16B as "cii" and D22B as "cii-d22b"
+(d22b_writer.py), for recipients that ask for it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ D22B_ONLY = (
 )
 
 
+# D16B has room for one preceding invoice reference (BG-3), D22B for any number.
+PRECEDING_INVOICES = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:InvoiceReferencedDocument"
+
+
 def is_d22b(root: etree._Element) -> bool:
-    """Whether the CII document uses an element of D22B that D16B does not have."""
-    return any(root.find(path, NS) is not None for path in D22B_ONLY)
+    """Whether the CII document uses an element of D22B that D16B does not have, or more of one than D16B allows."""
+    if any(root.find(path, NS) is not None for path in D22B_ONLY):
+        return True
+    return len(root.findall(PRECEDING_INVOICES, NS)) > 1
 
 
 def d22b_xsd_findings(root: etree._Element) -> list[Finding]:

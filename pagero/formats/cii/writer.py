@@ -25,6 +25,7 @@ from ..model import (
     LineAllowanceCharge,
     PaymentInstructions,
     Period,
+    PrecedingInvoice,
     SupportingDocument,
 )
 from ..values import ccyymmdd, text
@@ -334,9 +335,14 @@ class _CiiWriter:
                     "BG-3",
                 )
                 continue
-            ref = ram(node, "InvoiceReferencedDocument")
-            opt(ref, "IssuerAssignedID", preceding.reference)
-            date_time(ref, "FormattedIssueDateTime", preceding.issue_date, kind="qdt")
+            self.preceding_invoice(node, preceding)
+
+    @staticmethod
+    def preceding_invoice(node: etree._Element, preceding: PrecedingInvoice) -> None:
+        """BG-3: BT-25 and BT-26."""
+        ref = ram(node, "InvoiceReferencedDocument")
+        opt(ref, "IssuerAssignedID", preceding.reference)
+        date_time(ref, "FormattedIssueDateTime", preceding.issue_date, kind="qdt")
 
     def tax_currency(self) -> str | None:
         """BT-6, left out when it equals BT-5: UBL may state the invoice currency again (no separate VAT currency),
