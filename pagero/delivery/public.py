@@ -33,6 +33,7 @@ __all__ = [
     "signature",
 ]
 
+
 def deliver(
     channel: str,
     parcel: Parcel,

@@ -22,9 +22,10 @@ from pagero.formats import public as formats
 from pagero.kernel.vocabulary import DOWNLOAD_FORMATS, ORIGINAL, DocumentType, EventKind
 from pagero.partners import public as partners
 
-from . import pipeline, queries
+from . import pipeline, queries, received
 from .lifecycle import Status
 from .models import Document
+from .received import MAX_REASON_CHARS
 
 ApiTokenAuthentication, HasWriteScope = partners.api_authentication()
 
@@ -164,6 +165,11 @@ class DocumentSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "status_url",
+            "due_date",
+            "recipient_state",
+            "recipient_state_reason",
+            "duplicate_state",
+            "duplicate_of",
         ]
 
     def get_direction(self, document: Document) -> str:
@@ -345,6 +351,12 @@ class DocumentsView(ApiView):
             OpenApiParameter("status", str, enum=[s.value for s in Status]),
             OpenApiParameter("since", OpenApiTypes.DATETIME),
             OpenApiParameter("type", str, enum=[t.value for t in DocumentType]),
+            OpenApiParameter(
+                "state",
+                str,
+                enum=list(queries.BUSINESS_STATES),
+                description="the recipient's answer to a delivered document, or `held`: a possible duplicate",
+            ),
             *PAGE_PARAMETERS,
         ],
         responses={200: DocumentPageSerializer, **errors(400, *COMMON_ERRORS, 404)},
@@ -366,10 +378,97 @@ class DocumentsView(ApiView):
         kind = request.query_params.get("type")
         if kind is not None and kind not in {t.value for t in DocumentType}:
             return error(400, "invalid_parameter", f"unknown document type {kind!r}")
+        answer = request.query_params.get("state")
+        if answer is not None and answer not in queries.BUSINESS_STATES:
+            return error(400, "invalid_parameter", f"state must be one of {', '.join(queries.BUSINESS_STATES)}")
         queryset = queries.list_documents(organisation_of(request), direction, state, since_dt, kind)
+        if answer:
+            queryset = queries.in_state(queryset, answer)
         paginator = BoundedPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True, context=self.context(request)).data)
+
+
+class AnswerSerializer(serializers.Serializer):
+    """The recipient's answer: a reason for a dispute (required), a comment for an approval (optional)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, help_text=f"at most {MAX_REASON_CHARS} characters")
+
+
+def _text_field(request: Request, name: str) -> str | None:
+    """A text field of a JSON or form body; None when absent. A non-text value is refused by the caller's check."""
+    data = request.data if isinstance(request.data, dict) else {}
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({name: "must be text"})
+    return value
+
+
+class RecipientActionView(ApiView):
+    """read | approve | dispute by the recipient of a delivered document."""
+
+    action = ""
+
+    @extend_schema(
+        request=AnswerSerializer,
+        responses={200: DocumentSerializer, **errors(400, *COMMON_ERRORS, 404, 409)},
+    )
+    def post(self, request: Request, document_id) -> Response:
+        organisation = organisation_of(request)
+        document = self.get_document(request, document_id)  # 404 for other tenants
+        if document.recipient_id != organisation:
+            return error(403, "not_recipient", "only the recipient organisation can read, approve or dispute")
+        try:
+            reason = _text_field(request, "reason")
+        except ValidationError:
+            return error(400, "invalid_reason", "reason must be text")
+        try:
+            if self.action == "read":
+                document = received.mark_read(document.id, organisation)
+            elif self.action == "approve":
+                document = received.approve(document.id, organisation, reason)
+            else:
+                document = received.dispute(document.id, organisation, reason)
+        except received.BadReason as exc:
+            return error(400, "invalid_reason", str(exc), limit=received.MAX_REASON_CHARS)
+        except received.NotDelivered as exc:
+            return error(409, "not_delivered", str(exc))
+        except pipeline.NoSuchDocument:
+            raise NotFound("no such document") from None
+        return Response(DocumentSerializer(document, context=self.context(request)).data)
+
+
+class ReadView(RecipientActionView):
+    action = "read"
+
+
+class ApproveView(RecipientActionView):
+    action = "approve"
+
+
+class DisputeView(RecipientActionView):
+    action = "dispute"
+
+
+class ConfirmResendView(ApiView):
+    @extend_schema(
+        summary="Confirm a document held as a possible duplicate as a deliberate resend (the sender)",
+        request=None,
+        responses={200: DocumentSerializer, **errors(*COMMON_ERRORS, 404, 409)},
+    )
+    def post(self, request: Request, document_id) -> Response:
+        organisation = organisation_of(request)
+        document = self.get_document(request, document_id)  # 404 for other tenants
+        if document.sender_id != organisation:
+            return error(403, "not_sender", "only the sender organisation can confirm a resend")
+        try:
+            pipeline.confirm_resend(document.id, organisation)
+        except pipeline.NotHeld as exc:
+            return error(409, "not_held", str(exc))
+        except pipeline.NoSuchDocument:
+            raise NotFound("no such document") from None
+        current = Document.objects.get(pk=document.pk)  # the pipeline may have run inline (embedded default)
+        return Response(DocumentSerializer(current, context=self.context(request)).data)
 
 
 class DocumentDetailView(ApiView):

@@ -103,11 +103,26 @@ class Document(models.Model):
     response_overdue = models.BooleanField(default=False)
     sweep_count = models.PositiveIntegerField(default=0)
     next_sweep_at = models.DateTimeField(null=True, blank=True)
+    # BT-9 of an invoice or credit note, for the recipient's list (set at validation).
+    due_date = models.DateField(null=True, blank=True)
+    # Duplicate detection (see README): a document with the sender, type, number and issue date of an earlier one is
+    # held ("suspected") until the sender confirms it as a deliberate resend ("confirmed"); `duplicate_of` is that
+    # earlier document.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
+    duplicate_state = models.CharField(max_length=12, blank=True, db_index=True)  # "" | suspected | confirmed
+    # The recipient's answer to a delivered document, kept apart from the pipeline status: new | read | approved |
+    # disputed (with the reason), and when it was last given.
+    recipient_state = models.CharField(max_length=12, default="new", db_index=True)
+    recipient_state_reason = models.TextField(blank=True)
+    recipient_state_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["sender_id", "document_type", "number", "issue_date"], name="duplicate_key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["sender_id", "idempotency_key"],

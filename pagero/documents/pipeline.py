@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -92,7 +93,6 @@ ORIGINAL_REFERENCE = "original"  # BT-122 of the attached original
 PEPPOL_RULE_SET = "Peppol BIS Billing 3.0"
 XRECHNUNG_RULE_SET = "XRechnung"
 PEPPOL_NATIONAL = re.compile(r"[A-Z]{2}-[RS]-\d{3}|PEPPOL-COMMON-R0(?:4[1-9]|5\d)")
-
 
 
 def national_rule(finding: formats.Finding) -> bool:
@@ -188,7 +188,15 @@ def enqueue(step: str, document_id) -> None:
 
 
 # What the validate step writes on the document besides its status (the payable amount once it fits the field).
-VALIDATION_FIELDS = ["validation_report", "number", "issue_date", "currency", "national_rules_accepted_by", "dropped"]
+VALIDATION_FIELDS = [
+    "validation_report",
+    "number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "national_rules_accepted_by",
+    "dropped",
+]
 
 
 # -- receive ----------------------------------------------------------------------------------
@@ -321,14 +329,135 @@ def _national_rejection(outcome: _Validation) -> str:
     )
 
 
+# -- duplicates (pagero/documents/README.md) ----------------------------------------------------
+DUPLICATE_SUSPECTED, DUPLICATE_CONFIRMED = "suspected", "confirmed"
+# A copy that never reached the recipient does not make a later one a duplicate: sending again is how a sender fixes
+# a rejected or failed document.
+NEVER_SENT = frozenset({Status.REJECTED, Status.FAILED, Status.UNDELIVERABLE})
+
+
+def duplicate_hold_days() -> int:
+    """How long a held duplicate waits for its sender before it ends rejected (DUPLICATE_HOLD_DAYS, default 14)."""
+    return int(getattr(settings, "DUPLICATE_HOLD_DAYS", 14))
+
+
+def earlier_copy(document: Document, number: str, issue_date: date | None) -> Document | None:
+    """The first other document with the same sender, type, invoice number and issue date that went or goes out.
+
+    Invoices and credit notes only: an order repeats its number in every change and an order response answers one,
+    so neither is a duplicate by its header. A confirmed resend is never checked again.
+    """
+    if document.document_type not in BILLING_TYPES or not number or issue_date is None:
+        return None
+    if document.duplicate_state == DUPLICATE_CONFIRMED:
+        return None
+    return (
+        Document.objects.filter(
+            sender_id=document.sender_id, document_type=document.document_type, number=number, issue_date=issue_date
+        )
+        .exclude(pk=document.pk)
+        .exclude(status__in=[s.value for s in NEVER_SENT])
+        .exclude(duplicate_state=DUPLICATE_SUSPECTED)  # held copies are not the one a new copy repeats
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def _held_as_duplicate(document: Document, outcome: _Validation) -> bool:
+    """Hold a valid document that repeats an earlier one: it stays `received`, flagged, and is not routed."""
+    header = _header(outcome)
+    if header is None:
+        return False
+    number, issue_date, currency, payable = header
+    earlier = earlier_copy(document, number, issue_date)
+    if earlier is None:
+        return False
+    document.number, document.issue_date, document.currency = number, issue_date, currency
+    document.due_date = outcome.invoice.due_date if outcome.invoice is not None else None
+    fits = payable is not None and Document._meta.get_field("payable_amount").fits(payable)
+    document.payable_amount = payable if fits else None  # type: ignore[assignment]  # AmountField holds a Decimal
+    document.duplicate_of = earlier
+    document.duplicate_state = DUPLICATE_SUSPECTED
+    document.save(update_fields=[*VALIDATION_FIELDS, "payable_amount", "duplicate_of", "duplicate_state", "updated_at"])
+    record(
+        document,
+        EventKind.DUPLICATE_SUSPECTED,
+        duplicate_of=str(earlier.id),
+        number=number,
+        issue_date=issue_date.isoformat() if issue_date else "",
+        sent_at=earlier.created_at.isoformat(),
+        hold_days=duplicate_hold_days(),
+    )
+    return True
+
+
+class NoSuchDocument(LookupError):
+    """No document of this organisation (on that side) has the id: another tenant's is not there for it either."""
+
+
+class NotHeld(Exception):
+    """The document is not a held duplicate: there is no resend to confirm."""
+
+
+def confirm_resend(document_id, sender_id: int) -> Document:
+    """The sender confirms a held duplicate as a deliberate resend: it is validated again and goes on.
+
+    Raises NoSuchDocument when the document is not one the organisation sent, NotHeld when it is not held.
+    """
+    with transaction.atomic():
+        try:
+            document = Document.objects.select_for_update().filter(pk=document_id, sender_id=sender_id).first()
+        except (ValueError, ValidationError):
+            document = None
+        if document is None:
+            raise NoSuchDocument("no such document sent by this organisation")
+        if document.duplicate_state != DUPLICATE_SUSPECTED or document.status != Status.RECEIVED:
+            raise NotHeld(f"the document is {document.status} and not held as a possible duplicate")
+        document.duplicate_state = DUPLICATE_CONFIRMED
+        document.save(update_fields=["duplicate_state", "updated_at"])
+        # Not who confirmed it: the recipient sees the timeline of the copy once it is delivered.
+        record(document, EventKind.RESEND_CONFIRMED, duplicate_of=str(document.duplicate_of_id or ""))
+        enqueue("validate", document.id)
+    return document
+
+
+def expire_unconfirmed_duplicates(now=None, batch: int | None = None) -> int:
+    """End the held duplicates their sender left unconfirmed for duplicate_hold_days(): rejected, with the reason."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=duplicate_hold_days())
+    due = Document.objects.filter(
+        duplicate_state=DUPLICATE_SUSPECTED, status=Status.RECEIVED, updated_at__lt=limit
+    ).values_list("id", flat=True)
+    count = 0
+    for document_id in list(due[: batch or settings.SWEEP_BATCH]):
+        with transaction.atomic():
+            document = locked(document_id)
+            if document.duplicate_state != DUPLICATE_SUSPECTED or document.status != Status.RECEIVED:
+                continue
+            # Cleared so that an operator's re-processing checks the document afresh (and holds it again if needed).
+            document.duplicate_state = ""
+            document.save(update_fields=["duplicate_state"])
+            move(
+                document,
+                Status.REJECTED,
+                EventKind.DUPLICATE_NOT_CONFIRMED,
+                f"duplicate not confirmed: the same {document.document_type.replace('_', ' ')} {document.number} "
+                f"of {document.issue_date} was sent before, and no resend was confirmed in "
+                f"{duplicate_hold_days()} days",
+                duplicate_of=str(document.duplicate_of_id or ""),
+            )
+            count += 1
+    return count
+
+
 def validate_step(document_id) -> None:
     found = _unlocked(document_id, Status.RECEIVED)
-    if found is None:
+    if found is None or found.duplicate_state == DUPLICATE_SUSPECTED:  # a held duplicate waits for its sender
         return
     outcome = _validate(found, payload_store().get(str(found.id), ORIGINAL_PAYLOAD))
     with transaction.atomic():
         document = locked(document_id)
-        if document.status != Status.RECEIVED:
+        if document.status != Status.RECEIVED or document.duplicate_state == DUPLICATE_SUSPECTED:
             return
         # Decided again at every validation (a re-processed document starts afresh).
         document.national_rules_accepted_by = None
@@ -356,6 +485,8 @@ def validate_step(document_id) -> None:
                 rule_sets=report.rule_sets,
             )
             return
+        if _held_as_duplicate(document, outcome):
+            return
         if accepted:
             document.national_rules_accepted_by = outcome.recipient_id
             record(
@@ -372,6 +503,7 @@ def validate_step(document_id) -> None:
         header = _header(outcome)
         if header is not None:
             document.number, document.issue_date, document.currency, payable = header
+            document.due_date = outcome.invoice.due_date if outcome.invoice is not None else None
             amount_field = Document._meta.get_field("payable_amount")
             if payable is not None and not amount_field.fits(payable):
                 document.save(update_fields=VALIDATION_FIELDS)
@@ -555,7 +687,10 @@ def _convert(document: Document, original: bytes) -> _Conversion:
             if invalid is not None:
                 return _Conversion(invalid=invalid, **ran)
         wants_pdf = document.channel == Channel.EMAIL and document.document_type in BILLING_TYPES
-        pdf = render_pdf_for(original) if wants_pdf else None
+        # An original that is a PDF (Factur-X/ZUGFeRD) is the invoice as the seller issued it: the recipient reads
+        # that PDF, byte for byte, not our rendering of its XML.
+        seller_pdf = media_type(document.original_syntax) == media_type(PDF)
+        pdf = (original if seller_pdf else render_pdf_for(original, document.target_format)) if wants_pdf else None
     except formats.FormatError as exc:
         return _Conversion(error=exc)
     return _Conversion(
@@ -687,8 +822,37 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
     raise RetryDelivery(outcome.detail)
 
 
-def render_pdf_for(original: bytes) -> bytes:
-    return delivery.render_pdf(formats.parse(original).invoice)
+def deliver_noting_next_attempt(document_id, attempt: int, final: bool, retry_in_seconds: float) -> None:
+    """deliver_step, with the time of the next attempt added to the failed attempt's event (`next_attempt_at`).
+
+    The retry is scheduled by the task (tasks.deliver_document) after deliver_step returns, so the time is added
+    here, in one transaction with the event: the timeline never shows a failed attempt without its next try.
+    """
+    retry: RetryDelivery | None = None
+    with transaction.atomic():
+        try:
+            deliver_step(document_id, attempt=attempt, final=final)
+        except RetryDelivery as exc:
+            retry = exc
+            event = (
+                DocumentEvent.objects.filter(document_id=document_id, kind=EventKind.DELIVERY_ATTEMPT_FAILED)
+                .order_by("-at", "-id")
+                .first()
+            )
+            if event is not None and isinstance(event.detail, dict) and event.detail.get("attempt") == attempt:
+                due = timezone.now() + timedelta(seconds=retry_in_seconds)
+                event.detail = {**event.detail, "next_attempt_at": due.isoformat()}
+                event.save(update_fields=["detail"])
+    if retry is not None:
+        raise retry
+
+
+def render_pdf_for(original: bytes, target_format: str) -> bytes:
+    """Our rendering of the invoice, its footer naming the e-invoice the recipient gets (the original's syntax
+    when the original is passed on)."""
+    parsed = formats.parse(original)
+    syntax = parsed.detected.syntax if target_format == ORIGINAL else target_format
+    return delivery.render_pdf(parsed.invoice, syntax=syntax)
 
 
 # -- failures ---------------------------------------------------------------------------------
@@ -796,8 +960,13 @@ def sweep(older_than_seconds: float | None = None, batch: int | None = None) -> 
     limit = now - timedelta(
         seconds=older_than_seconds if older_than_seconds is not None else settings.SWEEP_AFTER_SECONDS
     )
+    try:
+        expire_unconfirmed_duplicates(now)
+    except Exception:
+        log.exception("ending unconfirmed duplicates failed; going on with the sweep")
     due = (
         Document.objects.filter(status__in=[s.value for s in IN_FLIGHT])
+        .exclude(duplicate_state=DUPLICATE_SUSPECTED, status=Status.RECEIVED)  # held for its sender, not stuck
         .filter(Q(updated_at__lt=limit) | PUBLISH_FAILED)
         .filter(Q(next_sweep_at__isnull=True) | Q(next_sweep_at__lte=now))
         .order_by("updated_at")
@@ -820,6 +989,8 @@ def _sweep_one(document_id, limit, now) -> bool:
         # Checked again under the lock: a step may have moved it since the query.
         publish_failed = document.sweep_count == 0 and document.next_sweep_at is not None
         if status not in IN_FLIGHT or (document.updated_at >= limit and not publish_failed):
+            return False
+        if status == Status.RECEIVED and document.duplicate_state == DUPLICATE_SUSPECTED:
             return False
         if document.next_sweep_at is not None and document.next_sweep_at > now:
             return False
@@ -861,9 +1032,7 @@ def respond_to_order(
 ) -> Submission:
     """The supplier answers an order it received: the order response is composed and submitted as the supplier's
     own document, so it is validated, routed back to the buyer, converted and delivered like any other."""
-    order = Document.objects.filter(
-        pk=order_id, recipient_id=organisation_id, document_type=DocumentType.ORDER
-    ).first()
+    order = Document.objects.filter(pk=order_id, recipient_id=organisation_id, document_type=DocumentType.ORDER).first()
     if order is None:
         raise NoSuchOrder("no order received by this organisation has that id")
     if order.status not in {Status.DELIVERED, Status.ACKNOWLEDGED}:

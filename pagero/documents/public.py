@@ -11,6 +11,7 @@ of the PostgreSQL -> Cassandra migration.
 
 from __future__ import annotations
 
+from .exports import MAX_BULK_BYTES, MAX_BULK_DOCUMENTS, MAX_EXPORT_ROWS, BulkRefused, CsvExport, bulk_zip, export_csv
 from .payloads.port import (
     PayloadCorrupted,
     PayloadError,
@@ -28,7 +29,15 @@ from .payloads.registry import (
     payload_store,
     register_payload_store,
 )
-from .pipeline import NotAnswerable, respond_to_order, submit_document
+from .pipeline import (
+    NoSuchDocument,
+    NotAnswerable,
+    NotHeld,
+    confirm_resend,
+    duplicate_hold_days,
+    respond_to_order,
+    submit_document,
+)
 from .ports import (
     LOCAL_FORMATS,
     LOCAL_ROUTING,
@@ -42,6 +51,7 @@ from .ports import (
     routing_port,
 )
 from .queries import (
+    BUSINESS_STATES,
     Content,
     DocumentDetail,
     DocumentPage,
@@ -49,6 +59,7 @@ from .queries import (
     NoRendition,
     TimelineEvent,
     awaiting_response,
+    business_counts,
     document_content,
     document_detail,
     document_page,
@@ -56,19 +67,32 @@ from .queries import (
     related_documents,
     status_counts,
 )
+from .received import MAX_REASON_CHARS, RECIPIENT_STATES, BadReason, NotDelivered, approve, dispute, mark_read
 
 __all__ = [
+    "BUSINESS_STATES",
     "LOCAL_FORMATS",
     "LOCAL_ROUTING",
+    "MAX_BULK_BYTES",
+    "MAX_BULK_DOCUMENTS",
+    "MAX_EXPORT_ROWS",
+    "MAX_REASON_CHARS",
+    "RECIPIENT_STATES",
+    "BadReason",
+    "BulkRefused",
     "CallContext",
     "Content",
     "Converted",
+    "CsvExport",
     "DocumentDetail",
     "DocumentPage",
     "DocumentSummary",
     "FormatsPort",
     "NoRendition",
+    "NoSuchDocument",
     "NotAnswerable",
+    "NotDelivered",
+    "NotHeld",
     "PayloadCorrupted",
     "PayloadError",
     "PayloadNotFound",
@@ -78,16 +102,24 @@ __all__ = [
     "RoutingPort",
     "StoredPayload",
     "TimelineEvent",
+    "approve",
     "awaiting_response",
+    "bulk_zip",
+    "business_counts",
     "cassandra_payload_store",
+    "confirm_resend",
     "create_cassandra_schema",
     "database_payload_store",
+    "dispute",
     "document_content",
     "document_detail",
     "document_page",
+    "duplicate_hold_days",
+    "export_csv",
     "formats_port",
     "install_formats_port",
     "install_routing_port",
+    "mark_read",
     "needing_attention",
     "payload_store",
     "register_payload_store",

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -90,6 +90,13 @@ class DocumentSummary:
     original_syntax: str
     target_format: str
     channel: str
+    due_date: date | None = None
+    # The recipient's answer (new | read | approved | disputed) and its reason; "new" until the recipient reads it.
+    recipient_state: str = "new"
+    recipient_state_reason: str = ""
+    # Duplicate detection as this side sees it: "held" (a possible duplicate waiting for its sender), "resend" (a
+    # confirmed deliberate resend), "repeated" (an earlier document another copy repeats), or "".
+    duplicate: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ class DocumentDetail:
     renditions: list[str] = field(default_factory=list)
     # What the conversion could not carry to the recipient's format: [{"path", "term", "message"}, ...].
     dropped: list[dict] = field(default_factory=list)
+    # The other copies of the same invoice (same sender, type, number and issue date) this side may see.
+    copies: list[DocumentSummary] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,33 @@ class DocumentPage:
     total: int
     page: int
     pages: int
+
+
+# Where the recipient sees a document and may answer it: handed over by the pipeline.
+HANDED_OVER = (Status.DELIVERED, Status.ACKNOWLEDGED)
+
+
+def _duplicate_flag(document: Document, sent: bool) -> str:
+    """The duplicate flag as the sender or the recipient sees it; the recipient only of delivered copies."""
+    held = document.duplicate_state == pipeline.DUPLICATE_SUSPECTED and document.status == Status.RECEIVED
+    if sent and held:
+        return "held"
+    if document.duplicate_state == pipeline.DUPLICATE_CONFIRMED and (sent or document.status in HANDED_OVER):
+        return "resend"
+    repeated = getattr(document, "repeated_for_sender" if sent else "repeated_for_recipient", None)
+    if repeated is None:  # not annotated (a single document)
+        copies = Document.objects.filter(duplicate_of=document)
+        repeated = (copies if sent else copies.filter(status__in=HANDED_OVER)).exists()
+    return "repeated" if repeated else ""
+
+
+def with_duplicate_flags(queryset: QuerySet[Document]) -> QuerySet[Document]:
+    """The query set with what _duplicate_flag needs for each row in the same query."""
+    copies = Document.objects.filter(duplicate_of=OuterRef("pk"))
+    return queryset.annotate(
+        repeated_for_sender=Exists(copies),
+        repeated_for_recipient=Exists(copies.filter(status__in=HANDED_OVER)),
+    )
 
 
 def _summary(document: Document, organisation_id: int) -> DocumentSummary:
@@ -135,6 +171,10 @@ def _summary(document: Document, organisation_id: int) -> DocumentSummary:
         original_syntax=document.original_syntax,
         target_format=document.target_format,
         channel=document.channel,
+        due_date=document.due_date,
+        recipient_state=document.recipient_state,
+        recipient_state_reason=document.recipient_state_reason,
+        duplicate=_duplicate_flag(document, sent),
     )
 
 
@@ -148,10 +188,88 @@ def document_page(
     date_from: date | None = None,
     date_to: date | None = None,
     search: str | None = None,
+    state: str | None = None,
     sort: str = "-created",
     page: int = 1,
     per_page: int = 25,
 ) -> DocumentPage:
+    queryset = filtered_documents(
+        organisation_id,
+        direction,
+        status=status,
+        partner_id=partner_id,
+        document_type=document_type,
+        date_from=date_from,
+        date_to=date_to,
+        search=search,
+        state=state,
+        sort=sort,
+    )
+    paginator = Paginator(with_duplicate_flags(queryset), per_page)
+    current = paginator.get_page(page)
+    return DocumentPage(
+        [_summary(d, organisation_id) for d in current.object_list],
+        paginator.count,
+        current.number,
+        paginator.num_pages,
+    )
+
+
+# Business states a list filters on (the recipient's answer, and a held duplicate), apart from pipeline statuses.
+BUSINESS_STATES = ("new", "read", "approved", "disputed", "held")
+MAX_SEARCH_CHARS = 100
+
+
+def _amount(text: str) -> Decimal | None:
+    """A searched amount ("1250", "1 250,50", "1250.5"), or None when the text is not one."""
+    cleaned = "".join(text.split())  # thousands separated by spaces, no-break ones included
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except (ArithmeticError, ValueError):
+        return None
+    return value if value.is_finite() and Document._meta.get_field("payable_amount").fits(value) else None
+
+
+def _partners_named(organisation_id: int, direction: str, text: str) -> list[int]:
+    """The partners of the organisation on that side whose name contains the text."""
+    from pagero.partners import public as partners
+
+    column = "recipient_id" if direction == "sent" else "sender_id"
+    ids = set(list_documents(organisation_id, direction).order_by().values_list(column, flat=True).distinct())
+    names = partners.organisation_names(ids)
+    wanted = text.casefold()
+    return [pid for pid, name in names.items() if pid is not None and wanted in name.casefold()]
+
+
+def in_state(queryset: QuerySet[Document], state: str) -> QuerySet[Document]:
+    """The documents in a business state (BUSINESS_STATES); an unknown state leaves the query set as it is."""
+    if state == "held":
+        return queryset.filter(duplicate_state=pipeline.DUPLICATE_SUSPECTED, status=Status.RECEIVED)
+    if state in BUSINESS_STATES:
+        return queryset.filter(recipient_state=state, status__in=HANDED_OVER)
+    return queryset
+
+
+def filtered_documents(
+    organisation_id: int,
+    direction: str,
+    *,
+    status: str | None = None,
+    partner_id: int | None = None,
+    document_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str | None = None,
+    state: str | None = None,
+    sort: str = "-created",
+) -> QuerySet[Document]:
+    """The organisation's sent or received documents matching the list's filters, in the list's order.
+
+    `search` matches the number, the partner's name and the payable amount; `state` is a business state
+    (BUSINESS_STATES): the recipient's answer of a delivered document, or a duplicate held for its sender.
+    """
     queryset = list_documents(organisation_id, direction, status)
     if partner_id:
         queryset = (
@@ -164,21 +282,23 @@ def document_page(
     if date_to:
         queryset = queryset.filter(created_at__date__lte=date_to)
     if search:
-        queryset = queryset.filter(number__icontains=search)
+        text = search.strip()[:MAX_SEARCH_CHARS]
+        matches = Q(number__icontains=text)
+        named = _partners_named(organisation_id, direction, text)
+        if named:
+            matches |= Q(recipient_id__in=named) if direction == "sent" else Q(sender_id__in=named)
+        amount = _amount(text)
+        if amount is not None:
+            matches |= Q(payable_amount=amount)
+        queryset = queryset.filter(matches)
+    if state:
+        queryset = in_state(queryset, state)
     key = SORTABLE.get(sort.lstrip("-"), "created_at")
     order = F(key)
     if key == "payable_amount" and connection.vendor == "sqlite":
         order = Cast(key, FloatField())  # kept as text on SQLite (models.AmountField): order by its value
     order = order.desc(nulls_last=True) if sort.startswith("-") else order.asc(nulls_last=True)
-    queryset = queryset.order_by(order, "-created_at")
-    paginator = Paginator(queryset, per_page)
-    current = paginator.get_page(page)
-    return DocumentPage(
-        [_summary(d, organisation_id) for d in current.object_list],
-        paginator.count,
-        current.number,
-        paginator.num_pages,
-    )
+    return queryset.order_by(order, "-created_at")
 
 
 def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
@@ -190,8 +310,28 @@ def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:
     store = payload_store()
     renditions = [str(fmt) for fmt in Syntax if store.exists(str(document.id), rendition_payload(fmt))]
     return DocumentDetail(
-        _summary(document, organisation_id), events, document.validation_report, renditions, list(document.dropped)
+        _summary(document, organisation_id),
+        events,
+        document.validation_report,
+        renditions,
+        list(document.dropped),
+        _copies(document, organisation_id),
     )
+
+
+def _copies(document: Document, organisation_id: int) -> list[DocumentSummary]:
+    """The other copies of the same invoice: all of them for the sender, the delivered ones for the recipient."""
+    if not document.number or document.issue_date is None:
+        return []
+    copies = Document.objects.filter(
+        sender_id=document.sender_id,
+        document_type=document.document_type,
+        number=document.number,
+        issue_date=document.issue_date,
+    ).exclude(pk=document.pk)
+    if document.sender_id != organisation_id:
+        copies = copies.filter(recipient_id=organisation_id, status__in=HANDED_OVER)
+    return [_summary(d, organisation_id) for d in with_duplicate_flags(copies.order_by("created_at"))[:20]]
 
 
 @dataclass(frozen=True)
@@ -266,14 +406,14 @@ def _pdf_rendition(document: Document, original: bytes) -> bytes:
     if store.exists(key, kind):
         return store.get(key, kind)
     if not connection.features.has_select_for_update:
-        data = pipeline.render_pdf_for(original)
+        data = pipeline.render_pdf_for(original, document.target_format or ORIGINAL)
         store.put(key, kind, data)
         return data
     with transaction.atomic():
         Document.objects.select_for_update().filter(pk=document.pk).first()
         if store.exists(key, kind):
             return store.get(key, kind)
-        data = pipeline.render_pdf_for(original)
+        data = pipeline.render_pdf_for(original, document.target_format or ORIGINAL)
         store.put(key, kind, data)
     return data
 
@@ -286,6 +426,19 @@ def status_counts(organisation_id: int, days: int = 30) -> dict[str, dict[str, i
         rows = Document.objects.filter(condition, created_at__gte=since).values("status").annotate(n=Count("id"))
         out[direction] = {row["status"]: row["n"] for row in rows}
     return out
+
+
+def business_counts(organisation_id: int) -> dict[str, int]:
+    """What waits on people: received documents not yet read, sent ones disputed, sent duplicates held."""
+    delivered = Document.objects.filter(status__in=HANDED_OVER)
+    return {
+        "received_new": delivered.filter(recipient_id=organisation_id, recipient_state="new").count(),
+        "received_disputed": delivered.filter(recipient_id=organisation_id, recipient_state="disputed").count(),
+        "sent_disputed": delivered.filter(sender_id=organisation_id, recipient_state="disputed").count(),
+        "sent_held": Document.objects.filter(
+            sender_id=organisation_id, status=Status.RECEIVED, duplicate_state=pipeline.DUPLICATE_SUSPECTED
+        ).count(),
+    }
 
 
 def needing_attention(organisation_id: int, limit: int = 10) -> list[DocumentSummary]:

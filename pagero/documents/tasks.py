@@ -115,7 +115,10 @@ def deliver_document(self, document_id: str) -> None:
             self,
             "deliver",
             document_id,
-            lambda: pipeline.deliver_step(document_id, attempt=attempt, final=final),
+            # The next attempt's time goes on the failed attempt's event; eager mode retries at once (see retry).
+            lambda: pipeline.deliver_noting_next_attempt(
+                document_id, attempt, final, 0.0 if self.request.is_eager else countdown
+            ),
             attempt,
             final,
             countdown,

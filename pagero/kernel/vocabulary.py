@@ -150,3 +150,9 @@ class EventKind(StrEnum):
     ORDER_RESPONSE_OVERDUE = "order_response_overdue"
     REPROCESSING_REQUESTED = "reprocessing_requested"
     REDELIVERY_REQUESTED = "redelivery_requested"
+    DUPLICATE_SUSPECTED = "duplicate_suspected"  # held: same sender, type, number and issue date as another
+    RESEND_CONFIRMED = "resend_confirmed"  # the sender confirmed a held duplicate as a deliberate resend
+    DUPLICATE_NOT_CONFIRMED = "duplicate_not_confirmed"  # a held duplicate ended rejected, never confirmed
+    READ = "read"  # the recipient opened the delivered document
+    APPROVED = "approved"  # the recipient approved it
+    DISPUTED = "disputed"  # the recipient disputed it, with a reason

@@ -28,8 +28,34 @@ TYPE_LABELS = {
 }
 
 # Short forms for sentences ("as CII, by inbox"); the settings page has the long ones (CHANNEL_LABELS).
-CHANNEL_SHORT = {Channel.INBOX: _("inbox"), Channel.WEBHOOK: _("webhook"), Channel.EMAIL: _("e-mail")}
+CHANNEL_SHORT = {
+    Channel.INBOX: _("inbox"),
+    Channel.WEBHOOK: _("webhook"),
+    Channel.EMAIL: _("e-mail"),
+    Channel.SFTP: _("SFTP"),
+}
 FORMAT_SHORT = {Syntax.UBL: "UBL", Syntax.CII: "CII", Syntax.EDIFACT: "EDIFACT", ORIGINAL: _("the original format")}
+
+
+RECIPIENT_STATE_LABELS = {
+    "new": pgettext_lazy("answer of the recipient", "new"),
+    "read": pgettext_lazy("answer of the recipient", "read"),
+    "approved": pgettext_lazy("answer of the recipient", "approved"),
+    "disputed": pgettext_lazy("answer of the recipient", "disputed"),
+}
+DUPLICATE_LABELS = {
+    "held": _("held: possible duplicate"),
+    "resend": _("deliberate resend"),
+    "repeated": _("sent again"),
+}
+
+
+def recipient_state_label(state: str) -> str:
+    return str(RECIPIENT_STATE_LABELS.get(state, state))
+
+
+def duplicate_label(flag: str) -> str:
+    return str(DUPLICATE_LABELS.get(flag, flag))
 
 
 def status_label(status: str) -> str:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from pagero.kernel.vocabulary import EventKind, Status
 
 from . import labels
-from .templatetags.portal_format import clock
+from .templatetags.portal_format import clock, day, when
 
 SENT, RECEIVED = "sent", "received"
 STEP_NAMES = {
@@ -44,6 +44,10 @@ TONES = {
     EventKind.ORIGINAL_NOT_ATTACHED: "warn",
     EventKind.DELIVERED: "good",
     EventKind.ACKNOWLEDGED: "good",
+    EventKind.DUPLICATE_SUSPECTED: "warn",
+    EventKind.DUPLICATE_NOT_CONFIRMED: "bad",
+    EventKind.APPROVED: "good",
+    EventKind.DISPUTED: "bad",
 }
 
 
@@ -77,6 +81,12 @@ def plain_delivery_problem(detail: str, own: bool = True) -> str:
                 "code": code
             }
         return _("the receiving server refused the document (HTTP %(code)d)") % {"code": code}
+    sftp = re.match(r"(?:unusable )?SFTP (?:server )?\S+:\s+(.*)", text)
+    if sftp:
+        # The SFTP channel's details name the recipient's server and folder: the recipient's alone.
+        if not own:
+            return _("the recipient's SFTP server could not take the document")
+        return _("the SFTP server could not take the document: %(why)s") % {"why": sftp.group(1)}
     if "unusable webhook URL:" in text:
         if not own:
             return _("the recipient's webhook address cannot be used")
@@ -114,12 +124,15 @@ def _next_try(event_at: datetime, detail: dict) -> datetime | None:
     return event_at + timedelta(seconds=settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
 
 
-def describe(kind: str, detail: dict, at: datetime, side: str, partner: str) -> Entry:
+def describe(kind: str, detail: dict, at: datetime, side: str, partner: str, document_type: str = "") -> Entry:
     """One event as `side` (sent | received) sees it; `partner` is the other organisation's name."""
     mine = side == RECEIVED  # the recipient owns the channel: its address and its endpoint's answers
     reason = str(detail.get("reason") or "")
     channel = labels.channel_label(str(detail.get("channel") or ""))
     tone = TONES.get(kind, "")  # type: ignore[call-overload]
+    answer = _answer_entry(kind, detail, at, mine, partner, document_type) or _duplicate_entry(kind, detail, at, mine)
+    if answer is not None:
+        return answer
     if kind == EventKind.RECEIVED:
         return Entry(kind, _("Received by the network"), at, tone=tone)
     if kind == EventKind.REJECTED:
@@ -223,10 +236,60 @@ def describe(kind: str, detail: dict, at: datetime, side: str, partner: str) -> 
     return _order_entry(kind, detail, at) or Entry(kind, kind.replace("_", " ").capitalize(), at, tone=tone)
 
 
-def entries(events: Iterable, side: str, partner: str | None) -> list[Entry]:
+def entries(events: Iterable, side: str, partner: str | None, document_type: str = "") -> list[Entry]:
     """The timeline of a document (TimelineEvent items, oldest first) as `side` sees it."""
     name = partner or _("the recipient")
-    return [describe(e.kind, e.detail if isinstance(e.detail, dict) else {}, e.at, side, name) for e in events]
+    return [
+        describe(e.kind, e.detail if isinstance(e.detail, dict) else {}, e.at, side, name, document_type)
+        for e in events
+    ]
+
+
+def _answer_entry(kind: str, detail: dict, at: datetime, mine: bool, partner: str, document_type: str) -> Entry | None:
+    """The recipient's answers: read, approved, disputed (with its reason, escaped where it is shown)."""
+    what = labels.type_label(document_type) if document_type else _("document")
+    reason = str(detail.get("reason") or "")
+    tone = TONES.get(kind, "")  # type: ignore[call-overload]
+    names = {"partner": partner, "what": what, "reason": reason}
+    if kind == EventKind.READ:
+        return Entry(kind, _("Read by you") if mine else _("Read by %(partner)s") % names, at, tone=tone)
+    if kind == EventKind.APPROVED:
+        title = _("You approved this %(what)s") % names if mine else _("%(partner)s approved this %(what)s") % names
+        return Entry(kind, title, at, reason, tone=tone)
+    if kind == EventKind.DISPUTED:
+        title = (
+            _("You disputed this %(what)s: %(reason)s") % names
+            if mine
+            else _("%(partner)s disputed this %(what)s: %(reason)s") % names
+        )
+        return Entry(kind, title, at, tone=tone)
+    return None
+
+
+def _duplicate_entry(kind: str, detail: dict, at: datetime, mine: bool) -> Entry | None:
+    """Duplicate detection: held for the sender, confirmed as a resend, or ended unconfirmed."""
+    tone = TONES.get(kind, "")  # type: ignore[call-overload]
+    if kind == EventKind.DUPLICATE_SUSPECTED:
+        sent_at = parse_datetime(str(detail.get("sent_at") or ""))
+        values = {"number": detail.get("number", ""), "date": day(str(detail.get("issue_date") or ""))}
+        if mine:
+            return Entry(kind, _("Flagged as a possible duplicate of %(number)s of %(date)s") % values, at, tone=tone)
+        title = _("Held: possibly a duplicate of %(number)s of %(date)s, sent before") % values
+        note = _(
+            "It is not delivered unless you confirm that it is a deliberate resend; unconfirmed, it ends rejected "
+            "after %(days)s days."
+        ) % {"days": detail.get("hold_days", "")}
+        if sent_at is not None:
+            note = _("The earlier one was sent at %(when)s.") % {"when": when(sent_at)} + " " + note
+        return Entry(kind, title, at, note, tone=tone)
+    if kind == EventKind.RESEND_CONFIRMED:
+        title = _("The sender confirmed it as a deliberate resend") if mine else _("You confirmed a deliberate resend")
+        return Entry(kind, title, at, tone=tone)
+    if kind == EventKind.DUPLICATE_NOT_CONFIRMED:
+        return Entry(
+            kind, _("Not delivered: the duplicate was not confirmed"), at, str(detail.get("reason") or ""), tone=tone
+        )
+    return None
 
 
 ANSWERS = {"AP": gettext_lazy("accepted"), "RE": gettext_lazy("rejected"), "CA": gettext_lazy("accepted with changes")}

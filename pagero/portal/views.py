@@ -39,6 +39,7 @@ from . import checking, labels, orders, recipients, timeline
 log = logging.getLogger(__name__)
 STATUSES = list(Status)
 IN_FLIGHT = {Status.RECEIVED, Status.VALIDATED, Status.ROUTED, Status.CONVERTED}
+ANSWERABLE = {Status.DELIVERED, Status.ACKNOWLEDGED}
 
 
 def member_view(view):
@@ -82,6 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "totals": {d: sum(counts[d].values()) for d in counts},
             "attention": with_names(documents.needing_attention(org.id)),
+            "business": documents.business_counts(org.id),
             "identifiers": partners.list_identifiers(org.id),
         },
     )
@@ -94,21 +96,31 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _list_filters(q) -> dict:
+    """The list's filters from the query string; unknown values are ignored (the list shows everything)."""
+    partner = q.get("partner")
+    state = q.get("state")
+    return {
+        "status": q.get("status") if q.get("status") in {s.value for s in Status} else None,
+        "partner_id": int(partner) if partner and partner.isdigit() else None,
+        "document_type": q.get("type") or None,
+        "date_from": _date(q.get("from")),
+        "date_to": _date(q.get("to")),
+        "search": (q.get("q") or "").strip()[:100] or None,
+        "state": state if state in documents.BUSINESS_STATES else None,
+        "sort": q.get("sort", "-created"),
+    }
+
+
 @member_view
 def document_list(request: HttpRequest, direction: str) -> HttpResponse:
     org, q = request.organisation, request.GET
-    partner = q.get("partner")
-    sort = q.get("sort", "-created")
+    filters = _list_filters(q)
+    sort = filters["sort"]
     page = documents.document_page(
         org.id,
         direction,
-        status=q.get("status") or None,
-        partner_id=int(partner) if partner and partner.isdigit() else None,
-        document_type=q.get("type") or None,
-        date_from=_date(q.get("from")),
-        date_to=_date(q.get("to")),
-        search=q.get("q") or None,
-        sort=sort,
+        **filters,
         page=int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1,
     )
     query = q.copy()
@@ -126,9 +138,90 @@ def document_list(request: HttpRequest, direction: str) -> HttpResponse:
             "filters": q,
             "sort": sort,
             "query": query.urlencode(),
+            "export_query": q.urlencode(),
             "partners": partners.organisation_names({i.partner_id for i in page.items if i.partner_id}),
+            "states": _state_choices(direction),
+            "max_bulk": documents.MAX_BULK_DOCUMENTS,
         },
     )
+
+
+def _state_choices(direction: str) -> list[tuple[str, str]]:
+    """The business states a list filters on: the recipient's answer, and for the sender a held duplicate."""
+    choices = [(state, labels.recipient_state_label(state)) for state in documents.RECIPIENT_STATES]
+    if direction == "sent":
+        choices.append(("held", labels.duplicate_label("held")))
+    return choices
+
+
+@member_view
+def export_list(request: HttpRequest, direction: str) -> HttpResponse:
+    """The list as filtered, as CSV (at most MAX_EXPORT_ROWS rows; a header says when there were more)."""
+    filters = _list_filters(request.GET)
+    export = documents.export_csv(request.organisation.id, direction, **filters)
+    response = HttpResponse(export.data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = edge.attachment_disposition(f"{direction}.csv", "csv")
+    response["X-Export-Rows"] = str(export.rows)
+    if export.truncated:
+        response["X-Export-Truncated"] = f"only the first {documents.MAX_EXPORT_ROWS} rows"
+    return response
+
+
+@require_POST
+@member_view
+def bulk_download(request: HttpRequest, direction: str) -> HttpResponse:
+    """The documents ticked in the list, as one zip; a refusal goes back to the list with the reason."""
+    try:
+        data = documents.bulk_zip(
+            request.organisation.id, request.POST.getlist("ids")[: documents.MAX_BULK_DOCUMENTS + 1]
+        )
+    except documents.BulkRefused as exc:
+        messages.error(request, _("Nothing downloaded: %(reason)s.") % {"reason": exc})
+        return redirect("portal:sent" if direction == "sent" else "portal:received")
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = edge.attachment_disposition(f"{direction}-documents.zip", "zip")
+    return response
+
+
+@require_POST
+@member_view
+def answer(request: HttpRequest, document_id, action: str) -> HttpResponse:
+    """The recipient reads, approves or disputes a delivered document (documents.received)."""
+    org = request.organisation
+    try:
+        if action == "approve":
+            documents.approve(document_id, org.id, request.POST.get("reason"))
+            messages.success(request, _("Approved. The sender sees it on its timeline."))
+        elif action == "dispute":
+            documents.dispute(document_id, org.id, request.POST.get("reason"))
+            messages.success(request, _("Disputed. The sender sees your reason on its timeline."))
+        elif action == "read":
+            documents.mark_read(document_id, org.id)
+        else:
+            raise Http404("unknown action")
+    except documents.NoSuchDocument:
+        raise Http404("no such document") from None
+    except documents.BadReason as exc:
+        messages.error(request, _("Not saved: %(problem)s.") % {"problem": exc})
+        return redirect("portal:document", document_id=document_id)
+    except documents.NotDelivered as exc:
+        messages.error(request, str(exc))
+    return redirect("portal:document", document_id=document_id)
+
+
+@require_POST
+@member_view
+def confirm_resend(request: HttpRequest, document_id) -> HttpResponse:
+    """The sender confirms a held duplicate as a deliberate resend; it goes on through the pipeline."""
+    try:
+        documents.confirm_resend(document_id, request.organisation.id)
+    except documents.NoSuchDocument:
+        raise Http404("no such document") from None
+    except documents.NotHeld as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:document", document_id=document_id)
+    messages.success(request, _("Confirmed as a deliberate resend: it is delivered now."))
+    return redirect("portal:document", document_id=document_id)
 
 
 def _downloads(summary: documents.DocumentSummary, renditions: list[str]) -> list[str]:
@@ -152,6 +245,13 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
         except (formats.FormatError, documents.PayloadError):
             invoice = None  # the page still shows the status and timeline; the download says what is missing
     partner = partners.organisation_names({detail.summary.partner_id} - {None}).get(detail.summary.partner_id)
+    summary = detail.summary
+    answerable = summary.direction == "received" and summary.status in ANSWERABLE
+    if answerable and summary.recipient_state == "new":
+        # Opening a delivered document reads it; the sender sees "Read by ..." on its timeline.
+        documents.mark_read(summary.id, request.organisation.id)
+        detail = documents.document_detail(request.organisation.id, document_id) or detail
+        summary = detail.summary
     return render(
         request,
         "portal/document.html",
@@ -160,13 +260,19 @@ def document_detail(request: HttpRequest, document_id) -> HttpResponse:
             "reason": timeline.visible_reason(
                 detail.summary.status, detail.summary.status_reason, detail.summary.direction
             ),
-            "events": timeline.entries(detail.events, detail.summary.direction, partner),
+            "events": timeline.entries(detail.events, detail.summary.direction, partner, detail.summary.document_type),
+            "answerable": answerable,
+            "answered_statuses": ANSWERABLE,
+            "copies": with_names(detail.copies),
+            "max_reason": documents.MAX_REASON_CHARS,
+            "hold_days": documents.duplicate_hold_days(),
             "report": detail.validation_report,
             "renditions": _downloads(detail.summary, detail.renditions),
             "dropped": detail.dropped,
             "invoice": invoice,
             "partner": partner,
-            "in_flight": detail.summary.status in IN_FLIGHT,
+            # A held duplicate waits for its sender: no point following its status.
+            "in_flight": detail.summary.status in IN_FLIGHT and detail.summary.duplicate != "held",
             **orders.order_context(request.organisation.id, detail.summary),
         },
     )

@@ -338,7 +338,7 @@ def test_the_pdf_is_rendered_once_then_reused(acme, nordic, published, monkeypat
     delivered = stuck(acme.id, "delivered", recipient_id=nordic.id, number="INV-PDF")
     rendered = []
     real = delivery.render_pdf
-    monkeypatch.setattr(delivery, "render_pdf", lambda inv: rendered.append(inv.number) or real(inv))
+    monkeypatch.setattr(delivery, "render_pdf", lambda inv, **kw: rendered.append(inv.number) or real(inv, **kw))
     first = queries.document_content(nordic.id, delivered.id, "pdf")
     second = queries.document_content(acme.id, delivered.id, "pdf")
     assert first.data.startswith(b"%PDF") and second.data == first.data
@@ -355,10 +355,10 @@ def test_parallel_first_downloads_render_the_pdf_once(real_services, acme, nordi
     rendered = []
     real = delivery.render_pdf
 
-    def slow_render(inv):
+    def slow_render(inv, **kw):
         rendered.append(inv.number)
         threading.Event().wait(0.5)  # long enough for the other downloads to arrive meanwhile
-        return real(inv)
+        return real(inv, **kw)
 
     monkeypatch.setattr(delivery, "render_pdf", slow_render)
     results, errors = [], []

@@ -268,3 +268,19 @@ def test_one_number_and_date_format_per_language():
         assert fmt.day(date(2026, 11, 2)) == "2 november 2026"
         assert fmt.when(moment) == "29 november 2026 14:05 UTC"
         assert fmt.code_name("HUR", "unit") == "timme" and fmt.status_label("delivery_failed") == "leverans misslyckad"
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "SFTP ap@files.nordic.example:2222: host key mismatch: the server did not present the host key on file",
+        "unusable SFTP server ap@files.nordic.example:22: the host is inside our network",
+    ],
+)
+def test_an_sftp_failure_reads_in_words_and_the_sender_learns_nothing_of_the_server(detail):
+    from pagero.portal.timeline import plain_delivery_problem
+
+    own, sender = str(plain_delivery_problem(detail)), str(plain_delivery_problem(detail, own=False))
+    assert own.startswith("the SFTP server could not take the document: ") and "2222:" not in own
+    assert sender == "the recipient's SFTP server could not take the document"
+    assert "nordic.example" not in sender
