@@ -37,7 +37,7 @@ def duration(value: timedelta | float | None) -> str:
     seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
     seconds = max(seconds, 0)
     units = [("d", 86400), ("h", 3600), ("min", 60), ("s", 1)]
-    parts = []
+    parts: list[str] = []
     for name, size in units:
         if seconds >= size or (name == "s" and not parts):
             amount, seconds = divmod(seconds, size)
