@@ -34,6 +34,9 @@ COPY . .
 RUN SECRET_KEY=build python manage.py collectstatic --noinput -v0 && mkdir -p /app/var && chown -R app:app /app/var
 # The image runs hardened (HTTPS only, HSTS, secure cookies) and refuses to start without a real SECRET_KEY.
 ENV PAGERO_ENV=production PORT=8000
+# The version extracted contexts announce to service discovery (the image has no .git to read it from).
+ARG PAGERO_VERSION=unknown
+ENV PAGERO_VERSION=${PAGERO_VERSION}
 USER app
 EXPOSE 8000
 # Liveness of the web process (the compose file checks readiness, /readyz, with its dependencies). Workers, beat and

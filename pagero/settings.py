@@ -269,6 +269,15 @@ CONTEXT_QUEUE_PREFIX = os.environ.get("CONTEXT_QUEUE_PREFIX", "context.")
 CONTEXT_CALL_TIMEOUT_SECONDS = float(os.environ.get("CONTEXT_CALL_TIMEOUT_SECONDS", "5"))
 CONTEXT_BREAKER_THRESHOLD = int(os.environ.get("CONTEXT_BREAKER_THRESHOLD", "3"))
 CONTEXT_BREAKER_RESET_SECONDS = float(os.environ.get("CONTEXT_BREAKER_RESET_SECONDS", "10"))
+# The breaker is shared by all workers (a database row per context): failures count within this window, and a
+# worker trusts its last reading of a closed circuit for at most the cache period.
+CONTEXT_BREAKER_WINDOW_SECONDS = float(os.environ.get("CONTEXT_BREAKER_WINDOW_SECONDS", "60"))
+CONTEXT_BREAKER_CACHE_SECONDS = float(os.environ.get("CONTEXT_BREAKER_CACHE_SECONDS", "1"))
+# Service discovery: serve_context announces itself this often; an instance not seen for the TTL is not live; a
+# process remembers "nobody serves this context" for the discovery cache period.
+CONTEXT_HEARTBEAT_SECONDS = float(os.environ.get("CONTEXT_HEARTBEAT_SECONDS", "5"))
+CONTEXT_INSTANCE_TTL_SECONDS = float(os.environ.get("CONTEXT_INSTANCE_TTL_SECONDS", "15"))
+CONTEXT_DISCOVERY_CACHE_SECONDS = float(os.environ.get("CONTEXT_DISCOVERY_CACHE_SECONDS", "2"))
 # A canary above this share of tenants needs the cutover gate open, like remote.
 CANARY_GATE_PERCENT = int(os.environ.get("CANARY_GATE_PERCENT", "10"))
 

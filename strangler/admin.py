@@ -1,4 +1,5 @@
-"""Operator console: routing mode per context, the cutover gate's verdict beside each control, and the switch."""
+"""Operator console: routing mode per context, the cutover gate's verdict beside each control, the live instances
+of each extracted context, and the switch."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ class ContextRouteAdmin(ControlPageAdmin):
             messages.error(request, f"Refused: {'; '.join(exc.reasons)}")
         else:
             messages.success(request, f"{route}")
+            for warning in strangler.switch_warnings(route.context, route.mode):
+                messages.warning(request, f"Warning: {warning}")
         return HttpResponseRedirect(target)
 
 

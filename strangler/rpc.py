@@ -17,6 +17,7 @@ from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from . import contexts_pb2 as pb
+from . import discovery
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ class RemoteTimeout(Exception):
 
 class RemoteUnavailable(Exception):
     pass
+
+
+class NoLiveInstance(RemoteUnavailable):
+    """No instance of the context announces itself (discovery.py), or no broker is configured: known before
+    sending, so the caller answers locally at once instead of waiting out the call timeout."""
 
 
 class RemoteFault(RemoteUnavailable):
@@ -77,6 +83,13 @@ class RpcClient:
         self._connection = None
 
     def call(self, context: str, method: str, body: bytes, timeout: float) -> bytes:
+        if not settings.CELERY_BROKER_URL:
+            raise NoLiveInstance(f"{method}: no message broker is configured (CELERY_BROKER_URL)")
+        from .registry import CONTEXTS  # here: the registry imports the codec, which imports this module
+
+        # Only the extractable contexts announce themselves; a request to any other queue is sent as it is.
+        if context in CONTEXTS and not discovery.is_live(context):
+            raise NoLiveInstance(f"{method}: no live {context} instance")
         with self._lock:
             try:
                 if self._connection is None:

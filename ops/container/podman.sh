@@ -86,7 +86,9 @@ build() {  # tag context [podman build args...]
 
 image() {
   base
-  build "$PRODUCT_IMAGE" "$ROOT" -f "$ROOT/Dockerfile"
+  # The version extracted contexts announce (the image has no .git to read it from).
+  build "$PRODUCT_IMAGE" "$ROOT" -f "$ROOT/Dockerfile" \
+    --build-arg PAGERO_VERSION="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 }
 
 services_lib() { printf '%s' "${SERVICES_DIR:-$ROOT/.services}/cassandra/lib"; }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -16,54 +15,17 @@ from shadow.models import Experiment, Observation
 from strangler import contexts_pb2
 from strangler import public as contexts
 from strangler.breaker import CircuitBreaker
+from strangler.discovery import forget_cache
 from strangler.models import ContextRouteChange
 from strangler.router import BREAKERS, breaker, call
 from tests.conftest import ROOT, subprocess_env
 from tests.exchange.conftest import wait_for
 from tests.exchange.factory import document
 
-from .conftest import ManualClock
+from .conftest import ContextService, ManualClock
 
 # Tests that start a `serve_context` process reach RabbitMQ and request `real_services` (hence `services`).
 pytestmark = [pytest.mark.slow]
-
-
-class ContextService:
-    """`manage.py serve_context formats` as its own process; its stdout lines are kept."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve_context", "formats"],
-            cwd=ROOT,
-            env=subprocess_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        ready = threading.Event()
-
-        def read(proc=self.proc):
-            for line in proc.stdout:
-                self.lines.append(line.strip())
-                if line.startswith("serving"):
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        assert ready.wait(60), f"serve_context did not start: {self.lines}"
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def handled(self, method: str) -> int:
-        return sum(1 for line in self.lines if line == f"handled {method}")
 
 
 @pytest.fixture
@@ -82,8 +44,10 @@ def fresh_breakers(settings):
     settings.CONTEXT_BREAKER_THRESHOLD = 2
     settings.CONTEXT_BREAKER_RESET_SECONDS = 3.0
     BREAKERS.clear()
+    forget_cache()  # the discovery answer cached by an earlier test
     yield
     BREAKERS.clear()
+    forget_cache()
 
 
 @pytest.fixture
@@ -91,7 +55,7 @@ def breaker_clock(settings) -> ManualClock:
     """The formats breaker on a clock the test moves: open and half-open do not depend on how fast calls run."""
     clock = ManualClock()
     BREAKERS["formats"] = CircuitBreaker(
-        settings.CONTEXT_BREAKER_THRESHOLD, settings.CONTEXT_BREAKER_RESET_SECONDS, clock=clock
+        "formats", settings.CONTEXT_BREAKER_THRESHOLD, settings.CONTEXT_BREAKER_RESET_SECONDS, clock=clock
     )
     return clock
 

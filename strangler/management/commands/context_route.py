@@ -27,6 +27,20 @@ class Command(BaseCommand):
                 gate = "open" if row.gate.allowed else "shut: " + "; ".join(row.gate.reasons)
                 extra = f" {row.canary_percent}%" if row.mode == "canary" else ""
                 self.stdout.write(f"{row.context}: {row.mode}{extra} (cutover gate {gate})")
+                self.stdout.write(f"  circuit {row.breaker}")
+                for instance in row.instances:
+                    self.stdout.write(
+                        f"  live: {instance.host} pid {instance.pid}, version {instance.version}, "
+                        f"last seen {instance.last_seen:%Y-%m-%d %H:%M:%S}"
+                    )
+                if not row.instances:
+                    self.stdout.write("  no live instance")
+                for warning in row.warnings:
+                    self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
+                if row.last_local_reason and row.last_local_at:
+                    self.stdout.write(
+                        f"  last answered locally at {row.last_local_at:%Y-%m-%d %H:%M:%S}: {row.last_local_reason}"
+                    )
             return
         if not context or not mode:
             raise CommandError("usage: context_route set CONTEXT MODE [--percent N]", returncode=2)
@@ -42,3 +56,5 @@ class Command(BaseCommand):
         except contexts.ModeRefused as exc:
             raise CommandError("refused:\n  - " + "\n  - ".join(exc.reasons)) from exc
         self.stdout.write(self.style.SUCCESS(f"{route}"))
+        for warning in contexts.switch_warnings(route.context, route.mode):
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
