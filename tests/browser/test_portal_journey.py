@@ -73,7 +73,7 @@ def test_send_follow_open_and_isolation(browser, live_server, celery_worker, peo
 
     # The recipient sees it in Received and can open it.
     context, page = login(browser, base, "bob", people["bob"])
-    page.get_by_role("link", name="Received").click()
+    page.get_by_role("link", name="Received", exact=True).click()
     page.get_by_role("link", name="WEB-1001").click()
     page.locator("#doc-status", has_text="delivered").wait_for()
     assert "Acme Supplies AB" in page.inner_text(".doc-head")
