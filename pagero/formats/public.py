@@ -26,7 +26,6 @@ from .model import Invoice, diff_models
 from .orders import ORDER_SYNTAXES, Order, OrderConversion, OrderDetected, ParsedOrder, diff_orders
 from .orders import api as orders_api
 from .orders.respond import LineAnswer, ResponseRefused, compose_response
-from .render.pdf import render_pdf
 from .validation.report import Finding, ValidationReport
 
 __all__ = [
@@ -119,3 +118,11 @@ def convert_order(data: bytes, target: str, check: str = "rules") -> OrderConver
 
 def validate_order(data: bytes, business_rules: bool = True) -> ValidationReport:
     return orders_api.validate_order(data, _limit(), business_rules)
+
+
+def render_pdf(invoice: Invoice, syntax: str | None = None) -> bytes:
+    """The invoice as a PDF for people (render/pdf.py). reportlab is imported on first use: most processes (API
+    workers, context services) never render one."""
+    from .render.pdf import render_pdf as render
+
+    return render(invoice, syntax=syntax)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncssh
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pagero.delivery import public as delivery
 
 from .models import Organisation, SftpKey
+
+if TYPE_CHECKING:  # imported where used: asyncssh costs a fifth of a second at every process start
+    import asyncssh
 
 # Bounds on what an organisation can store: keys per organisation, and the length of one key line.
 MAX_SFTP_KEYS = 10
@@ -49,6 +52,8 @@ class SftpTarget:
 
 
 def _import_key(text: str, what: str) -> asyncssh.SSHKey:
+    import asyncssh
+
     if len(text) > MAX_KEY_CHARS or _CONTROL.search(text):
         raise ValueError(f"the {what} must be one line of at most {MAX_KEY_CHARS} characters")
     try:
@@ -135,6 +140,8 @@ def sftp_login(username: str, public_key: str) -> int | None:
 
 
 def _client_public_key(private: str) -> str:
+    import asyncssh
+
     if not private:
         return ""
     return " ".join(asyncssh.import_private_key(private).export_public_key("openssh").decode().split())
@@ -155,6 +162,8 @@ def sftp_target(organisation_id: int) -> SftpTarget:
 def make_sftp_client_key(organisation_id: int) -> str:
     """Make (or replace) the key pair we log in to the organisation's server with; returns its public part, to be
     authorised on that server. A replaced key stops working at once."""
+    import asyncssh
+
     org = Organisation.objects.get(pk=organisation_id)
     key = asyncssh.generate_private_key("ssh-ed25519", comment=f"e-document-network {org.slug}")
     Organisation.objects.filter(pk=organisation_id).update(sftp_client_key=key.export_private_key().decode())

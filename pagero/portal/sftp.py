@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pagero.intake import public as intake
 from pagero.kernel.vocabulary import Channel
 from pagero.partners import public as partners
 
@@ -18,6 +17,9 @@ from .views import member_view
 
 @member_view
 def page(request: HttpRequest) -> HttpResponse:
+    # The drop's module loads asyncssh (a fifth of a second): only this page needs it.
+    from pagero.intake import public as intake
+
     org = request.organisation
     return render(
         request,

@@ -146,6 +146,7 @@ def manage(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # runs manage.py as a process, twice
 def test_manage_convert_to_cii_d22b_keeps_them_all_and_to_cii_exits_1_naming_bg3(tmp_path):
     source_file = tmp_path / "corrective.xml"
     source_file.write_bytes(corrective_ubl())
