@@ -34,7 +34,15 @@ CHANNEL_SHORT = {
     Channel.EMAIL: _("e-mail"),
     Channel.SFTP: _("SFTP"),
 }
-FORMAT_SHORT = {Syntax.UBL: "UBL", Syntax.CII: "CII", Syntax.EDIFACT: "EDIFACT", ORIGINAL: _("the original format")}
+FORMAT_SHORT = {
+    Syntax.UBL: "UBL",
+    Syntax.CII: "CII",
+    Syntax.EDIFACT: "EDIFACT",
+    Syntax.EDIFACT_D96A: "EDIFACT D96A",
+    Syntax.FACTURX: "Factur-X",
+    Syntax.CII_D22B: "CII D22B",
+    ORIGINAL: _("the original format"),
+}
 
 
 RECIPIENT_STATE_LABELS = {
