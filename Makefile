@@ -16,7 +16,7 @@ TEST_WORKERS ?= 2
 # Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
 FUZZ_EXAMPLES ?= 2000
 
-.PHONY: help venv run seed services services-stop test test-fast test-cluster lint bench proto clean phive sshd fuzz mutate
+.PHONY: help venv run seed services services-stop test test-fast test-cluster lint bench proto clean phive test-tools fuzz mutate
 
 help:
 	@echo "make run            serve on $(HOST):$(PORT) with the embedded default (SQLite, eager Celery) and demo data"
@@ -72,11 +72,11 @@ lint: venv
 phive:
 	ops/peers/build-phive.sh >/dev/null
 
-# Debian's OpenSSH server and client for the SFTP tests (each test starts its own sshd on loopback).
-sshd:
-	ops/sshd.sh >/dev/null
+# Debian tools the tests run: OpenSSH's server and client (SFTP tests), poppler-utils (the PDF as a viewer reads it).
+test-tools:
+	ops/test-tools.sh
 
-test: venv lint services phive sshd
+test: venv lint services phive test-tools
 	@set +e; env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 

@@ -1,4 +1,4 @@
-"""The SFTP channel against a real OpenSSH server (Debian's openssh-server, installed by ops/sshd.sh).
+"""The SFTP channel against a real OpenSSH server (Debian's openssh-server, installed by ops/test-tools.sh).
 
 Each test starts its own sshd on a free loopback port with a configuration, host key and authorized_keys of its own in
 a temporary folder, logged in as the current user. The document must appear complete under its final name; a host
@@ -58,7 +58,7 @@ class Sshd:
 @pytest.fixture
 def sshd(tmp_path: Path) -> Iterator[Sshd]:
     if not os.path.exists(SSHD):
-        pytest.fail(f"{SSHD} is missing: run ops/sshd.sh (installs Debian's openssh-server)")
+        pytest.fail(f"{SSHD} is missing: run ops/test-tools.sh (installs Debian's openssh-server)")
     if os.geteuid() == 0:  # sshd started by root insists on its privilege separation folder
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     host_key = tmp_path / "host_ed25519"

@@ -442,3 +442,24 @@ def test_fonts_are_embedded() -> None:
     pdf = render_pdf(in_language("greek"))
     assert all(embedded for _, embedded in fonts_of(pdf))
     assert LANGUAGES["greek"][0] in pdf_text(pdf)
+
+
+@pytest.mark.slow  # runs poppler's pdffonts and pdftotext
+@pytest.mark.parametrize("language", ["polish", "greek"])
+def test_poppler_reads_the_letters_and_finds_every_font_embedded(language: str, tmp_path) -> None:
+    """What a reader's PDF viewer sees, asked of poppler (not of the library we test with): every font embedded
+    and Unicode-mapped, and the letters as written."""
+    for tool in ("pdffonts", "pdftotext"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is missing: run ops/test-tools.sh (installs Debian's poppler-utils)")
+    path = tmp_path / f"{language}.pdf"
+    path.write_bytes(render_pdf(in_language(language)))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows, fonts
+    # pdffonts columns end with: emb sub uni object-id generation
+    assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows), fonts
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+    words = " ".join(text.decode("utf-8").split())
+    for value in LANGUAGES[language]:
+        assert value in words, (value, words[:400])
