@@ -24,12 +24,13 @@ WORKDIR /app
 # (a layer of its own: code changes keep it cached).
 # PIP_CERT: a CA bundle mounted into the build (`podman build -v`) where PyPI is reached through a TLS-inspecting proxy.
 ARG PIP_CERT=
-COPY requirements.txt ops/container/requirements-exclude.txt /tmp/
+COPY requirements.txt requirements-nodeps.txt ops/container/requirements-exclude.txt /tmp/
 RUN if [ -n "$PIP_CERT" ]; then export PIP_CERT; else unset PIP_CERT; fi; \
     awk -F '==' 'NR == FNR { if ($0 !~ /^#/ && NF) skip[tolower($0)] = 1; next } \
                  !/^#/ && NF && !(tolower($1) in skip)' /tmp/requirements-exclude.txt /tmp/requirements.txt \
         > /tmp/requirements-image.txt \
-    && pip install -r /tmp/requirements-image.txt && rm /tmp/requirements*.txt
+    && pip install -r /tmp/requirements-image.txt \
+    && pip install --no-deps -r /tmp/requirements-nodeps.txt && rm /tmp/requirements*.txt
 COPY . .
 RUN SECRET_KEY=build python manage.py collectstatic --noinput -v0 && mkdir -p /app/var && chown -R app:app /app/var
 # The image runs hardened (HTTPS only, HSTS, secure cookies) and refuses to start without a real SECRET_KEY.

@@ -31,10 +31,12 @@ help:
 	@echo "make image          the product image (podman; docs/containers.md); compose-up / compose-down / compose-smoke"
 	@echo "make fuzz           fuzz the formats port with mutated corpus documents ($(FUZZ_EXAMPLES) examples per test)"
 
-$(VENV)/.installed: requirements.txt
+# requirements-nodeps.txt: packages whose declared dependencies cannot be met beside ours (see its header).
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	touch $@
 
 venv: $(VENV)/.installed
@@ -45,7 +47,8 @@ run:
 	@$(MAKE) --no-print-directory -q $(VENV)/.installed || { \
 	  echo "Installing the Python packages of requirements.txt into $(VENV) (the first time takes a few minutes)"; \
 	  { test -x $(PY) || $(PYTHON) -m venv $(VENV); } && $(PY) -m pip install --upgrade pip && \
-	  $(PY) -m pip install --progress-bar on -r requirements.txt && touch $(VENV)/.installed; }
+	  $(PY) -m pip install --progress-bar on -r requirements.txt && \
+	  $(PY) -m pip install --progress-bar on --no-deps -r requirements-nodeps.txt && touch $(VENV)/.installed; }
 	@echo "Preparing the database and the demo data"
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py migrate --noinput -v0
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CASSANDRA_HOSTS $(PY) manage.py seed_demo

@@ -258,6 +258,7 @@ DELIVERY_CHANNELS = {
     "webhook": "pagero.delivery.channels.webhook.WebhookChannel",
     "email": "pagero.delivery.channels.email.EmailChannel",
     "sftp": "pagero.delivery.channels.sftp.SftpChannel",
+    "peppol": "pagero.delivery.channels.peppol.PeppolChannel",
 }
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Documents still in flight after this long are enqueued again by the sweeper (a lost message, a crash).
@@ -327,6 +328,22 @@ LOGGING = {
     # asyncssh logs every SFTP connection at INFO.
     "loggers": {"cassandra": {"level": "WARNING"}, "asyncssh": {"level": "WARNING"}},
 }
+
+# --- Peppol AS4 (docs/as4.md): the SMP looked up for a recipient's access point, the CAs trusted for SMP answers
+# and access points (PEM files), our access point's certificate and key, and the time limits of a delivery.
+PEPPOL_SMP_URL = os.environ.get("PEPPOL_SMP_URL", "")
+PEPPOL_SMP_TRUST_ANCHORS = os.environ.get("PEPPOL_SMP_TRUST_ANCHORS", "")
+PEPPOL_AP_TRUST_ANCHORS = os.environ.get("PEPPOL_AP_TRUST_ANCHORS", "")
+PEPPOL_AP_CERTIFICATE = os.environ.get("PEPPOL_AP_CERTIFICATE", "")
+PEPPOL_AP_KEY = os.environ.get("PEPPOL_AP_KEY", "")
+# Inbound: the public URL of our /as4 that our SMP names (default: from the request), the SMP's signing certificate
+# and key, and the largest AS4 request read.
+PEPPOL_AP_URL = os.environ.get("PEPPOL_AP_URL", "")
+PEPPOL_SMP_CERTIFICATE = os.environ.get("PEPPOL_SMP_CERTIFICATE", "")
+PEPPOL_SMP_KEY = os.environ.get("PEPPOL_SMP_KEY", "")
+AS4_MAX_REQUEST_BYTES = int(os.environ.get("AS4_MAX_REQUEST_BYTES", str(MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD_BYTES)))
+PEPPOL_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("PEPPOL_CONNECT_TIMEOUT_SECONDS", "10"))
+PEPPOL_TIMEOUT_SECONDS = float(os.environ.get("PEPPOL_TIMEOUT_SECONDS", "60"))
 
 # --- SFTP (docs/sftp.md): the drop served by `manage.py serve_sftp` and the delivery channel ---
 SFTP_LISTEN_HOST = os.environ.get("SFTP_LISTEN_HOST", "127.0.0.1")

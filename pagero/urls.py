@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", swagger_ui, name="api-docs"),
     path("identifiers/", include("pagero.partners.urls")),
+    path("as4", include("pagero.intake.as4_urls")),  # Peppol AS4 inbound (docs/as4.md)
+    path("smp/", include("pagero.intake.smp_urls")),  # our Peppol SMP
     path("", include("shadow.urls")),  # its pages and /api/shadow/<context>
     # Anything else under /api/ (unknown endpoint, malformed document id) is the API's JSON 404.
     re_path(r"^api/", api_errors.not_found),

@@ -11,6 +11,10 @@ class DeliveryOutcome:
     delivered: bool
     retryable: bool  # a transient failure: the pipeline tries again (bounded); otherwise the failure is final
     detail: str
+    # What the receiving side gave as proof of delivery (a Peppol AS4 signed receipt), kept with the document, and
+    # the channel's own id of the message (the AS4 message id).
+    evidence: bytes = b""
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Address:
     sftp_directory: str = ""
     sftp_host_key: str = ""
     sftp_client_key: str = field(default="", repr=False)  # a secret: never in logs
+    # Peppol: the recipient's participant id, `<ICD scheme>:<id>` as in the SMP (e.g. 0088:7300010000002).
+    peppol_participant: str = ""
 
 
 class ChannelAdapter(Protocol):

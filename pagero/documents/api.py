@@ -197,7 +197,7 @@ class DroppedTermSerializer(serializers.Serializer):
 RECIPIENT_CHANNEL_FAILED = "the recipient's channel did not take the document; the details are the recipient's"
 # Delivery events carry the recipient's channel: its address and its endpoint's answers (detail, reason).
 CHANNEL_EVENTS = frozenset({EventKind.DELIVERED, EventKind.DELIVERY_ATTEMPT_FAILED, EventKind.DELIVERY_FAILED})
-CHANNEL_DETAILS = frozenset({"detail", "reason"})
+CHANNEL_DETAILS = frozenset({"detail", "reason", "reference"})
 
 
 class DocumentDetailSerializer(DocumentSerializer):

@@ -30,6 +30,7 @@ from pagero.delivery import public as delivery
 from pagero.formats import public as formats
 from pagero.kernel.vocabulary import (
     BILLING_TYPES,
+    DELIVERY_EVIDENCE_PAYLOAD,
     ORDER_TYPES,
     ORIGINAL,
     ORIGINAL_PAYLOAD,
@@ -804,6 +805,8 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
         outcome = delivery.deliver(document.channel, parcel, address=profile.delivery_address(), attempt=attempt)
         if outcome.delivered:
             orders.await_response(document)
+            if outcome.evidence:  # the receiving side's proof of delivery (a signed AS4 receipt): kept
+                store.put(str(document.id), DELIVERY_EVIDENCE_PAYLOAD, outcome.evidence)
             move(
                 document,
                 Status.DELIVERED,
@@ -811,6 +814,7 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
                 channel=document.channel,
                 attempt=attempt,
                 detail=outcome.detail,
+                **({"reference": outcome.reference} if outcome.reference else {}),
             )
             return
         if outcome.retryable and not final:

@@ -58,6 +58,7 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
     SFTP = "sftp"
+    PEPPOL = "peppol"  # Peppol AS4 to the recipient's access point, found through the SMP
 
 
 # A receive format: one of the syntaxes, or the document passed on as it was received.
@@ -79,6 +80,7 @@ CHANNEL_LABELS: dict[str, str] = {
     Channel.WEBHOOK: gettext_noop("signed webhook"),
     Channel.EMAIL: gettext_noop("e-mail with PDF"),
     Channel.SFTP: gettext_noop("SFTP to your server"),
+    Channel.PEPPOL: gettext_noop("Peppol (AS4 to your access point)"),
 }
 # A download: the original, a rendition in a syntax, or the PDF rendering.
 PDF = "pdf"
@@ -115,6 +117,10 @@ def extension(fmt: str) -> str:
 
 # Payload kinds: what the payload store keeps per document.
 ORIGINAL_PAYLOAD = ORIGINAL
+
+
+# The proof of delivery the receiving side gave (a Peppol AS4 signed receipt), kept with the document.
+DELIVERY_EVIDENCE_PAYLOAD = "delivery-evidence"
 
 
 def rendition_payload(syntax: str) -> str:

@@ -36,7 +36,21 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         # Never the webhook secret: the console shows only whether one is set.
-        fields = ["name", "slug", "receive_format", "receive_channel", "webhook_url", "delivery_email"]
+        fields = [
+            "name",
+            "slug",
+            "receive_format",
+            "receive_channel",
+            "webhook_url",
+            "delivery_email",
+            "peppol_participant",
+        ]
+
+    def clean_peppol_participant(self) -> str:
+        value = self.cleaned_data.get("peppol_participant", "")
+        if value and not public.PEPPOL_PARTICIPANT.fullmatch(value):
+            raise forms.ValidationError(_("a Peppol participant id is a 4-digit ICD, a colon and the identifier"))
+        return value
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data.get("webhook_url", "")

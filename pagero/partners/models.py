@@ -41,6 +41,9 @@ class Organisation(models.Model):
     sftp_directory = models.CharField(max_length=255, blank=True)
     sftp_host_key = models.TextField(max_length=4096, blank=True)
     sftp_client_key = models.TextField(max_length=4096, blank=True)
+    # Peppol delivery: the organisation's participant id on the Peppol network (ICD:identifier, e.g.
+    # 0192:987654325); its access point is found through the SMP for each document type.
+    peppol_participant = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -4,6 +4,7 @@ implementation behind public.py."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ class ReceiveProfile:
     sftp_directory: str = ""
     sftp_host_key: str = dataclass_field(default="", repr=False)
     sftp_client_key: str = dataclass_field(default="", repr=False, compare=False)
+    peppol_participant: str = ""  # ICD:identifier, for the peppol channel
 
     def delivery_address(self) -> delivery.Address:
         """What the delivery channels need from this profile."""
@@ -138,6 +140,7 @@ class ReceiveProfile:
             sftp_directory=self.sftp_directory,
             sftp_host_key=self.sftp_host_key,
             sftp_client_key=self.sftp_client_key,
+            peppol_participant=self.peppol_participant,
         )
 
     def format_for(self, document_type: str) -> str:
@@ -396,6 +399,7 @@ def receive_profile(organisation_id: int) -> ReceiveProfile:
         sftp_directory=org.sftp_directory,
         sftp_host_key=org.sftp_host_key,
         sftp_client_key=org.sftp_client_key,
+        peppol_participant=org.peppol_participant,
     )
 
 
@@ -412,6 +416,12 @@ def _checked_policies(policies: object) -> dict[str, str]:
     return dict(policies)
 
 
+# A Peppol participant id: the ICD (ISO 6523 scheme code) and the identifier, as the SMP and SBDH name it.
+PEPPOL_PARTICIPANT = re.compile(r"[0-9]{4}:[A-Za-z0-9][A-Za-z0-9.:_-]{0,49}")
+# What the peppol channel can send (Peppol BIS documents): UBL, and CII D16B.
+PEPPOL_FORMATS = frozenset({Syntax.UBL, Syntax.CII})
+
+
 def set_receive_preferences(
     organisation_id: int,
     *,
@@ -423,6 +433,7 @@ def set_receive_preferences(
     conversion_policies: dict[str, str] | None = None,
     lenient_national_rules: bool | None = None,
     order_format: str | None = None,
+    peppol_participant: str | None = None,
 ) -> ReceiveProfile:
     """Change how an organisation receives; arguments left None keep their value.
 
@@ -469,6 +480,18 @@ def set_receive_preferences(
         raise ValueError("a webhook channel needs a webhook URL and a secret")
     if org.receive_channel == Channel.EMAIL and not org.delivery_email:
         raise ValueError("an e-mail channel needs an e-mail address")
+    if peppol_participant is not None:
+        if peppol_participant and not PEPPOL_PARTICIPANT.fullmatch(peppol_participant):
+            raise ValueError(
+                f"{peppol_participant[:60]!r} is not a Peppol participant id: a 4-digit ICD, a colon and the identifier"
+                " (e.g. 0192:987654325)"
+            )
+        org.peppol_participant = peppol_participant
+    if org.receive_channel == Channel.PEPPOL:
+        if not org.peppol_participant:
+            raise ValueError("a Peppol channel needs the organisation's Peppol participant id")
+        if org.receive_format not in PEPPOL_FORMATS:
+            raise ValueError("over Peppol documents travel as UBL or CII: choose one of them as the receive format")
     if org.receive_channel == Channel.SFTP and not (org.sftp_host and org.sftp_user and org.sftp_host_key):
         raise ValueError("an SFTP channel needs the server, the user and the server's host key (SFTP settings)")
     org.save()

@@ -33,6 +33,7 @@ CHANNEL_SHORT = {
     Channel.WEBHOOK: _("webhook"),
     Channel.EMAIL: _("e-mail"),
     Channel.SFTP: _("SFTP"),
+    Channel.PEPPOL: _("Peppol"),
 }
 FORMAT_SHORT = {
     Syntax.UBL: "UBL",
@@ -89,4 +90,6 @@ VOCABULARY_LABELS = (
     gettext_noop("API inbox"),
     gettext_noop("signed webhook"),
     gettext_noop("e-mail with PDF"),
+    gettext_noop("SFTP to your server"),
+    gettext_noop("Peppol (AS4 to your access point)"),
 )

@@ -498,6 +498,7 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
                 channel=post.get("channel"),
                 webhook_url=post.get("webhook_url", ""),
                 email=post.get("email", ""),
+                peppol_participant=post.get("peppol_participant"),
                 conversion_policies=_posted_policies(post),
                 lenient_national_rules=_posted_national_rules(post),
             )

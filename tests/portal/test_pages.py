@@ -133,6 +133,22 @@ def test_settings_actions(alice, settings):
     assert b"Errno" not in tested.content and b"Error" not in tested.content
 
 
+def test_delivery_over_peppol_is_chosen_with_a_participant_id(alice):
+    alice_id, client = alice
+    missing = client.post("/settings/receive", {"format": "ubl", "channel": "peppol"}, follow=True)
+    assert b"a Peppol channel needs the organisation&#x27;s Peppol participant id" in missing.content
+    bad = {"format": "ubl", "channel": "peppol", "peppol_participant": "GLN 7300010000001"}
+    assert b"is not a Peppol participant id" in client.post("/settings/receive", bad, follow=True).content
+    edifact = {"format": "edifact", "channel": "peppol", "peppol_participant": "0088:7300010000001"}
+    assert b"travel as UBL or CII" in client.post("/settings/receive", edifact, follow=True).content
+    assert partners.receive_profile(alice_id).channel != "peppol"
+    chosen = {"format": "ubl", "channel": "peppol", "peppol_participant": "0088:7300010000001"}
+    client.post("/settings/receive", chosen)
+    profile = partners.receive_profile(alice_id)
+    assert (profile.channel, profile.peppol_participant) == ("peppol", "0088:7300010000001")
+    assert profile.delivery_address().peppol_participant == "0088:7300010000001"
+
+
 def test_webhook_test_event_reaches_a_real_receiver(alice):
     import hashlib
     import hmac
