@@ -19,6 +19,7 @@ import pytest
 from pagero.documents.models import Document
 from pagero.intake import public as intake
 from pagero.partners import public as partners
+from tests.exchange.conftest import eager, wait_for  # noqa: F401 - fixture
 from tests.exchange.factory import document
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]  # runs the sftp client
@@ -102,6 +103,7 @@ def drop(acme, nordic, tmp_path, settings) -> Iterator[Drop]:
     thread.join(10)
 
 
+@pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_a_valid_upload_is_submitted_as_the_organisation_with_a_result_file(drop, acme, nordic):
     (drop.folder / "INV-SFTP-1.xml").write_bytes(document("ubl", number="INV-SFTP-1"))
     run = drop.sftp("cd in\nput INV-SFTP-1.xml\nls\ncd ../out\nls")
@@ -117,7 +119,9 @@ def test_a_valid_upload_is_submitted_as_the_organisation_with_a_result_file(drop
         "status": result["status"],
         "reason": result["reason"],
     }
-    assert result["status"] in {"received", "delivered"}  # inline pipeline (no broker): already delivered
+    assert result["status"] == "received"  # the status at submission, as the API's 202 gives it
+    submitted.refresh_from_db()
+    assert submitted.status == "delivered", submitted.status_reason  # the pipeline ran inline after it
     removed = drop.sftp("rm out/INV-SFTP-1.xml.result.json\nls out")
     assert removed.returncode == 0 and "INV-SFTP-1" not in removed.stdout.split("ls out", 1)[1]
 
@@ -224,3 +228,15 @@ def test_no_shell_or_command(drop):
         timeout=30,
     )
     assert run.returncode != 0 and "uid=" not in run.stdout
+
+
+def test_on_the_real_services_an_upload_becomes_a_delivered_document(celery_worker, drop, acme, nordic):
+    """The drop hands the upload to the pipeline on real Celery workers, which deliver it to the recipient."""
+    (drop.folder / "INV-SFTP-W.xml").write_bytes(document("ubl", number="INV-SFTP-W"))
+    run = drop.sftp("cd in\nput INV-SFTP-W.xml")
+    assert run.returncode == 0, run.stderr
+    result = drop.result("INV-SFTP-W.xml")
+    assert result["accepted"] is True
+    done = wait_for(result["document_id"])
+    assert done.status == "delivered", done.status_reason
+    assert (done.sender_id, done.recipient_id) == (acme.id, nordic.id)

@@ -33,6 +33,7 @@ from pagero.urls import handler500 as handler500
 from pagero.urls import urlpatterns as product
 from tests.exchange.conftest import (
     eager,  # noqa: F401 - fixture
+    receiver,  # noqa: F401 - fixture
     wait_for,
 )
 from tests.peers import as4_pki
@@ -139,9 +140,9 @@ def proxy(endpoint: str) -> Iterator[RecordingProxy]:
 
 def send_invoice(jar: str, url: str, pki: as4_pki.AS4TestPKI, payload: Path, work: Path, **kwargs) -> Sent:  # noqa: F811
     keystore = kwargs.pop("keystore", pki.peer.keystore)
-    receiver = kwargs.pop("receiver", RECEIVER)
+    receiver_id = kwargs.pop("receiver", RECEIVER)
     # A later --receiver overrides the harness's default one.
-    extra = ("--receiver", receiver)
+    extra = ("--receiver", receiver_id)
     return send(jar, url, keystore, pki.truststore, pki.ours.cert_pem, work, payload=payload, extra=extra, **kwargs)
 
 
@@ -244,3 +245,39 @@ def test_a_body_that_is_not_as4_gets_an_ebms_error(endpoint: str) -> None:
         assert headers["Content-Type"].startswith("application/soap+xml")
         assert error_of(answer)[0].startswith("EBMS:")
     assert Document.objects.count() == 0
+
+
+@pytest.fixture
+def endpoint_on_workers(settings, pki: as4_pki.AS4TestPKI, celery_worker, transactional_db, live_server) -> str:  # noqa: F811
+    """`/as4` on the live server with the pipeline on real Celery workers (RabbitMQ, PostgreSQL, Cassandra)."""
+    settings.ROOT_URLCONF = __name__
+    settings.PEPPOL_AP_CERTIFICATE = str(pki.ours.cert_pem)
+    settings.PEPPOL_AP_KEY = str(pki.ours.key_pem)
+    settings.PEPPOL_AP_TRUST_ANCHORS = str(pki.ca_pem)
+    as4_views._access_point.cache_clear()
+    return f"{live_server.url}/as4"
+
+
+def test_on_the_real_services_a_phase4_invoice_reaches_a_webhook_recipient_as_cii(
+    phase4_jar: str,  # noqa: F811
+    pki: as4_pki.AS4TestPKI,  # noqa: F811
+    endpoint_on_workers: str,
+    recipient: partners.OrganisationRef,
+    addressed_invoice: Path,
+    receiver,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """phase4 sends a UBL invoice over AS4; the workers validate, route, convert it to CII and deliver it by the
+    recipient's signed webhook."""
+    hook = receiver()
+    partners.set_receive_preferences(
+        recipient.id, format="cii", channel="webhook", webhook_url=hook.url, webhook_secret="as4-hook"
+    )
+    sent = send_invoice(phase4_jar, endpoint_on_workers, pki, addressed_invoice, tmp_path)
+    assert sent.outcome["result"] == "success", sent.log[-3000:]
+    done = wait_for(InboundAS4Message.objects.get().document_id)
+    assert done.status == "delivered", done.status_reason
+    assert done.recipient_id == recipient.id and done.target_format == "cii"
+    [request] = hook.requests
+    assert b"CrossIndustryInvoice" in request["body"]
+    assert request["headers"]["X-Document-Id"] == str(done.id)
