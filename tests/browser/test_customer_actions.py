@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from pagero.partners import public as partners
 from tests.browser.conftest import DESKTOP, PHONE, login, shoot
@@ -67,7 +68,7 @@ def test_a_six_file_drop_ends_every_file_sent_or_with_a_visible_error(browser, l
     page.get_by_role("link", name="Send").click()
     drop(page, files)
     uploads = page.locator("li.upload")
-    assert uploads.count() == 6
+    expect(uploads).to_have_count(6)  # the page lists the files as it reads them: wait for all six
 
     def item(name: str):
         return uploads.filter(has=page.locator("strong", has_text=re.compile(f"^{re.escape(name)}$")))
