@@ -17,12 +17,13 @@ import ipaddress
 import logging
 import re
 import socket
-import ssl
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from .pinned import PinnedHTTPSConnection
 
 log = logging.getLogger(__name__)
 
@@ -201,19 +202,6 @@ def check_url(url: str) -> None:
     _vetted(url, addresses, host)
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a fixed address, with the certificate checked against the host name (also sent as SNI)."""
-
-    def __init__(self, target: Target, timeout: float) -> None:
-        self._tls = ssl.create_default_context()
-        super().__init__(target.address, target.port, timeout=timeout, context=self._tls)
-        self._server_name = target.host
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
-
-
 def _status_text(code: int) -> str:
     """The status line we report: the code and its standard phrase, never the remote's own text."""
     try:
@@ -225,7 +213,7 @@ def _status_text(code: int) -> str:
 def send(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST to a vetted target and return the status code. Raises OSError / http.client errors."""
     if target.scheme == "https":
-        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(target, timeout)
+        connection: http.client.HTTPConnection = PinnedHTTPSConnection(target, timeout)
     else:
         connection = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
     try:

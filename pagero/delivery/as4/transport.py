@@ -9,11 +9,11 @@ cannot hold a worker.
 from __future__ import annotations
 
 import http.client
-import socket
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Protocol
+
+from ..pinned import PinnedHTTPSConnection
 
 
 class Target(Protocol):
@@ -48,17 +48,6 @@ class Answer:
     body: bytes
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float) -> None:
-        self._tls = ssl.create_default_context()
-        super().__init__(target.address, target.port, timeout=timeout, context=self._tls)
-        self._server_name = target.host
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
-
-
 def request(
     target: Target,
     method: str,
@@ -73,7 +62,7 @@ def request(
     Raises OSError (incl. timeouts, AnswerTooLarge, DeadlineExceeded) or http.client.HTTPException."""
     ends = time.monotonic() + deadline
     if target.scheme == "https":
-        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(target, timeout)
+        connection: http.client.HTTPConnection = PinnedHTTPSConnection(target, timeout)
     else:
         connection = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
     try:
