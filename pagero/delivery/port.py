@@ -26,6 +26,7 @@ class Parcel:
     content: bytes
     pdf: bytes | None = None
     document_type: str = "invoice"  # a DocumentType value
+    pdf_from_seller: bool = False  # the PDF is the seller's own (a Factur-X/ZUGFeRD original), not our rendering
 
 
 @dataclass(frozen=True)

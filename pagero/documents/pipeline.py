@@ -801,6 +801,8 @@ def deliver_step(document_id, attempt: int = 1, final: bool = False) -> None:
             store.get(str(document.id), rendition_payload(document.target_format)),
             pdf,
             document.document_type,
+            # _convert stored the original itself as the PDF when the seller sent one (Factur-X/ZUGFeRD).
+            pdf_from_seller=pdf is not None and media_type(document.original_syntax) == media_type(PDF),
         )
         outcome = delivery.deliver(document.channel, parcel, address=profile.delivery_address(), attempt=attempt)
         if outcome.delivered:

@@ -10,8 +10,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from pagero.formats import public as formats
-from pagero.kernel.vocabulary import PDF, Syntax, extension, media_type
+from pagero.kernel.vocabulary import PDF, extension, media_type
 
 from ..port import Address, DeliveryOutcome, Parcel
 
@@ -33,19 +32,10 @@ def _file_stem(number: str) -> str:
     return re.sub(r"[^\w.-]+", "-", number).strip("-._")[:100]
 
 
-def _issued_by_seller(pdf: bytes) -> bool:
-    """Whether the PDF is the seller's Factur-X/ZUGFeRD PDF (it carries the invoice XML), not our rendering (which
-    carries none)."""
-    try:
-        return formats.detect(pdf).syntax == Syntax.FACTURX
-    except formats.FormatError:
-        return False
-
-
-def _pdf_wording(pdf: bytes | None) -> str:
+def _pdf_wording(pdf: bytes | None, from_seller: bool) -> str:
     if pdf is None:
         return ""
-    return " and the PDF the seller issued" if _issued_by_seller(pdf) else " and a PDF rendering for reading"
+    return " and the PDF the seller issued" if from_seller else " and a PDF rendering for reading"
 
 
 class EmailChannel:
@@ -56,7 +46,7 @@ class EmailChannel:
         message = EmailMessage(
             subject=_one_line(f"{kind.capitalize()} {parcel.number} from {parcel.sender_name}"),
             body=f"Attached: {kind} {parcel.number} from {parcel.sender_name} ({parcel.format.upper()})"
-            + _pdf_wording(pdf)
+            + _pdf_wording(pdf, parcel.pdf_from_seller)
             + f".\n\nDocument id: {parcel.document_id}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address.email],
