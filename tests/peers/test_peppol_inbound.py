@@ -58,14 +58,19 @@ RECEIVER = "0192:987654325"  # the harness's default receiver id has a wrong GLN
 SCHEME, VALUE = RECEIVER.split(":")
 
 
-@pytest.fixture
-def endpoint(settings, pki: as4_pki.AS4TestPKI, eager, transactional_db, live_server) -> str:  # noqa: F811
+def serve_as4(settings, pki: as4_pki.AS4TestPKI, live_server) -> str:  # noqa: F811
+    """`/as4` on the live server, with our access point's credentials from the test PKI."""
     settings.ROOT_URLCONF = __name__
     settings.PEPPOL_AP_CERTIFICATE = str(pki.ours.cert_pem)
     settings.PEPPOL_AP_KEY = str(pki.ours.key_pem)
     settings.PEPPOL_AP_TRUST_ANCHORS = str(pki.ca_pem)
     as4_views._access_point.cache_clear()
     return f"{live_server.url}/as4"
+
+
+@pytest.fixture
+def endpoint(settings, pki: as4_pki.AS4TestPKI, eager, transactional_db, live_server) -> str:  # noqa: F811
+    return serve_as4(settings, pki, live_server)
 
 
 @pytest.fixture
@@ -250,12 +255,7 @@ def test_a_body_that_is_not_as4_gets_an_ebms_error(endpoint: str) -> None:
 @pytest.fixture
 def endpoint_on_workers(settings, pki: as4_pki.AS4TestPKI, celery_worker, transactional_db, live_server) -> str:  # noqa: F811
     """`/as4` on the live server with the pipeline on real Celery workers (RabbitMQ, PostgreSQL, Cassandra)."""
-    settings.ROOT_URLCONF = __name__
-    settings.PEPPOL_AP_CERTIFICATE = str(pki.ours.cert_pem)
-    settings.PEPPOL_AP_KEY = str(pki.ours.key_pem)
-    settings.PEPPOL_AP_TRUST_ANCHORS = str(pki.ca_pem)
-    as4_views._access_point.cache_clear()
-    return f"{live_server.url}/as4"
+    return serve_as4(settings, pki, live_server)
 
 
 def test_on_the_real_services_a_phase4_invoice_reaches_a_webhook_recipient_as_cii(
