@@ -6,12 +6,27 @@ import os
 import sys
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagero.settings")
 
 app = Celery("pagero")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(task=None, **_: object) -> None:
+    """What Django does around each web request: drop a connection that is broken or older than CONN_MAX_AGE.
+
+    Celery reuses connections only because CELERY_DB_REUSE_MAX is set (see settings); this keeps them sound. An
+    eager task runs inside its caller, whose transaction may be open: its connection is the caller's to manage."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @app.task(name="pagero.ping")

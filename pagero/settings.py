@@ -154,7 +154,9 @@ if not DATABASE_URL:
     # Embedded default: a SQLite file under var/, created on first use so a fresh clone just works.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute and checked before their first use in a request or task (a database restart
+# then costs one reconnect, not an error).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite takes one writer at a time. BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
     # second writer waits (up to `timeout` seconds) instead of failing with "database is locked" when a read
@@ -214,6 +216,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes every database connection before and after each task unless told to reuse them: four new
+# PostgreSQL sessions per document. Reused, they age out and are health-checked like a web request's
+# (pagero.celery closes old connections around each task); the forced close comes every 1,000 tasks.
+CELERY_DB_REUSE_MAX = 1000
 # Publishing a message retries for about 14 s (a broker restart takes ~10 s) before giving up; a message that
 # still could not be published leaves its document to the sweeper.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 8, "interval_start": 0, "interval_step": 0.5, "interval_max": 3}
