@@ -97,8 +97,9 @@ EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u
 
 # Property tests take the examples of the `fast` hypothesis profile (tests/conftest.py); bytecode caches are written
 # even where the shell sets PYTHONDONTWRITEBYTECODE: without them each worker compiles and rewrites every module again.
+# One Saxon thread per test worker: the workers are the parallelism, and each Saxon thread compiles the rules anew.
 test-fast: venv
-	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
+	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE SAXON_THREADS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
 		--hypothesis-profile=fast $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
