@@ -6,6 +6,10 @@ submit latency p50/p99 and documents per second end to end (first submit to last
 Peppol orders go the same way (UBL in, EDIFACT ORDERS D96A out: the recipient's order format).
 
     python bench/pipeline.py [--documents 300] [--clients 4] [--web-workers 2] [--concurrency 2] [--orders]
+                             [--baseline]
+
+With --baseline the same run is made first with a new database connection per Celery task (CELERY_DB_REUSE_MAX=0,
+Celery's default) and the ratio is printed. Each run also prints the CPU each kind of process used per document.
 """
 
 from __future__ import annotations
@@ -39,12 +43,15 @@ def prepare():
     return partners.issue_api_token(sender.id, "bench", plain="pgr_bench_token_0000000001").plain
 
 
-def start_stack(web_workers: int, concurrency: int, queues: str = QUEUE, extra: list[list[str]] = ()):
+def start_stack(
+    web_workers: int, concurrency: int, queues: str = QUEUE, extra: list[list[str]] = (), env_extra: dict | None = None
+):
     """gunicorn, a Celery worker and any extra commands, all in their own process groups."""
     from pagero.celery import worker_command
 
     env = {
         **os.environ,
+        **(env_extra or {}),
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
         "SUBMISSION_RATE": "100000/min",
         "PAYLOAD_STORE": "database",
@@ -132,6 +139,51 @@ def measure(
 
 
 KIND = {True: "orders (UBL in, EDIFACT ORDERS out", False: "invoices (UBL in, CII out"}
+PROCESS_KINDS = {"gunicorn": "web", "celery": "celery", "postgres": "postgresql", "beam": "rabbitmq"}
+
+
+def cpu_seconds_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by the live processes of each kind (web, Celery, PostgreSQL, RabbitMQ), from /proc."""
+    used: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        kind = next((k for marker, k in PROCESS_KINDS.items() if marker in command), None)
+        if kind:
+            # utime + stime, and the children's that exited (a PostgreSQL backend per connection, reaped by the server)
+            used[kind] = used.get(kind, 0.0) + sum(int(x) for x in fields[11:15]) / tick
+    return used
+
+
+def run(args, env_extra: dict | None = None) -> tuple[list[float], float, float, dict[str, float]]:
+    token = prepare()
+    processes = start_stack(args.web_workers, args.concurrency, env_extra=env_extra)
+    try:
+        measure(token, 5, 1, "WARMUP", args.orders)  # the first requests load the app in each process
+        before = cpu_seconds_by_kind()
+        latencies, submitted, elapsed = measure(token, args.documents, args.clients, "BENCH", args.orders)
+        after = cpu_seconds_by_kind()
+    finally:
+        stop_stack(processes)
+    cpu = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
+    return latencies, submitted, elapsed, cpu
+
+
+def report(label: str, args, latencies: list[float], submitted: float, elapsed: float, cpu: dict[str, float]) -> None:
+    ms = [x * 1000 for x in latencies]
+    print(
+        f"{label}: submit latency p50 {percentile(ms, 50):.1f} ms  p99 {percentile(ms, 99):.1f} ms  "
+        f"({args.documents / submitted:.0f} submissions/s); end to end {args.documents / elapsed:.1f} documents/s "
+        f"(submit -> validated -> routed -> converted -> delivered), {elapsed:.1f} s in all"
+    )
+    per_document = "  ".join(f"{kind} {1000 * seconds / args.documents:.1f}" for kind, seconds in sorted(cpu.items()))
+    print(f"{label}: CPU ms per document: {per_document}")
 
 
 def main() -> None:
@@ -141,30 +193,23 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--orders", action="store_true", help="Peppol orders (UBL -> EDIFACT D96A) instead of invoices")
+    parser.add_argument("--baseline", action="store_true", help="first run with a database connection per task")
     args = parser.parse_args()
     setup_django()
     sys.path.insert(0, str(ROOT))
-    token = prepare()
-    processes = start_stack(args.web_workers, args.concurrency)
-    try:
-        measure(token, 5, 1, "WARMUP", args.orders)  # the first requests load the app in each process
-        latencies, submitted, elapsed = measure(token, args.documents, args.clients, "BENCH", args.orders)
-    finally:
-        stop_stack(processes)
-    ms = [x * 1000 for x in latencies]
     print(
         f"{args.documents} {KIND[args.orders]}, inbox), "
         f"{args.clients} clients, {args.web_workers} web "
         f"workers, {args.concurrency} Celery processes; PostgreSQL, RabbitMQ on this machine (2 cores)"
     )
-    print(
-        f"submit latency: p50 {percentile(ms, 50):.1f} ms  p99 {percentile(ms, 99):.1f} ms  "
-        f"({args.documents / submitted:.0f} submissions/s)"
-    )
-    print(
-        f"end to end: {args.documents / elapsed:.1f} documents/s (submit -> validated -> routed -> converted -> "
-        f"delivered), {elapsed:.1f} s in all"
-    )
+    baseline = None
+    if args.baseline:
+        baseline = run(args, {"CELERY_DB_REUSE_MAX": "0"})
+        report("connection per task", args, *baseline)
+    current = run(args)
+    report("now", args, *current)
+    if baseline is not None:
+        print(f"end to end, now / connection per task: {baseline[2] / current[2]:.2f}x")
 
 
 if __name__ == "__main__":

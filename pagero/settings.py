@@ -218,8 +218,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery closes every database connection before and after each task unless told to reuse them: four new
 # PostgreSQL sessions per document. Reused, they age out and are health-checked like a web request's
-# (pagero.celery closes old connections around each task); the forced close comes every 1,000 tasks.
-CELERY_DB_REUSE_MAX = 1000
+# (pagero.celery closes old connections around each task); the forced close comes every 1,000 tasks (0: Celery's
+# default, a connection per task, kept for comparison in bench/pipeline.py).
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 # Publishing a message retries for about 14 s (a broker restart takes ~10 s) before giving up; a message that
 # still could not be published leaves its document to the sweeper.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 8, "interval_start": 0, "interval_step": 0.5, "interval_max": 3}
