@@ -17,7 +17,7 @@ from pagero.kernel.vocabulary import ORIGINAL, ORIGINAL_PAYLOAD, extension, rend
 
 from .admin import csv_cell
 from .payloads.registry import payload_store
-from .queries import HANDED_OVER, _summary, filtered_documents, visible_to
+from .queries import HANDED_OVER, NO_FILTERS, DocumentFilters, _summary, filtered_documents, visible_to
 
 MAX_EXPORT_ROWS = 5000
 MAX_BULK_DOCUMENTS = 50
@@ -47,11 +47,11 @@ class CsvExport:
     truncated: bool  # the list had more than MAX_EXPORT_ROWS rows
 
 
-def export_csv(organisation_id: int, direction: str, **filters) -> CsvExport:
-    """The list as filtered (filtered_documents' keywords), one row per document, cells safe for spreadsheets."""
+def export_csv(organisation_id: int, direction: str, filters: DocumentFilters = NO_FILTERS) -> CsvExport:
+    """The list as filtered, one row per document, cells safe for spreadsheets."""
     from pagero.partners import public as partners
 
-    queryset = filtered_documents(organisation_id, direction, **filters)
+    queryset = filtered_documents(organisation_id, direction, filters)
     documents = list(queryset[: MAX_EXPORT_ROWS + 1])
     truncated = len(documents) > MAX_EXPORT_ROWS
     summaries = [_summary(d, organisation_id) for d in documents[:MAX_EXPORT_ROWS]]

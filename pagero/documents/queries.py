@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -178,34 +179,37 @@ def _summary(document: Document, organisation_id: int) -> DocumentSummary:
     )
 
 
+@dataclass(frozen=True)
+class DocumentFilters:
+    """What a list of sent or received documents is narrowed and ordered by: the portal's list, its CSV export.
+
+    `search` matches the number, the partner's name and the payable amount (at most MAX_SEARCH_CHARS count);
+    `state` is a business state (BUSINESS_STATES): the recipient's answer of a delivered document, or a duplicate
+    held for its sender; `sort` is a SORTABLE key, descending with a leading "-".
+    """
+
+    status: str | None = None
+    partner_id: int | None = None
+    document_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str | None = None
+    state: str | None = None
+    sort: str = "-created"
+
+
+NO_FILTERS = DocumentFilters()  # every document of the side, newest first
+
+
 def document_page(
     organisation_id: int,
     direction: str,
+    filters: DocumentFilters = NO_FILTERS,
     *,
-    status: str | None = None,
-    partner_id: int | None = None,
-    document_type: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    search: str | None = None,
-    state: str | None = None,
-    sort: str = "-created",
     page: int = 1,
     per_page: int = 25,
 ) -> DocumentPage:
-    queryset = filtered_documents(
-        organisation_id,
-        direction,
-        status=status,
-        partner_id=partner_id,
-        document_type=document_type,
-        date_from=date_from,
-        date_to=date_to,
-        search=search,
-        state=state,
-        sort=sort,
-    )
-    paginator = Paginator(with_duplicate_flags(queryset), per_page)
+    paginator = Paginator(with_duplicate_flags(filtered_documents(organisation_id, direction, filters)), per_page)
     current = paginator.get_page(page)
     return DocumentPage(
         [_summary(d, organisation_id) for d in current.object_list],
@@ -253,52 +257,41 @@ def in_state(queryset: QuerySet[Document], state: str) -> QuerySet[Document]:
 
 
 def filtered_documents(
-    organisation_id: int,
-    direction: str,
-    *,
-    status: str | None = None,
-    partner_id: int | None = None,
-    document_type: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    search: str | None = None,
-    state: str | None = None,
-    sort: str = "-created",
+    organisation_id: int, direction: str, filters: DocumentFilters = NO_FILTERS
 ) -> QuerySet[Document]:
-    """The organisation's sent or received documents matching the list's filters, in the list's order.
-
-    `search` matches the number, the partner's name and the payable amount; `state` is a business state
-    (BUSINESS_STATES): the recipient's answer of a delivered document, or a duplicate held for its sender.
-    """
-    queryset = list_documents(organisation_id, direction, status)
-    if partner_id:
-        queryset = (
-            queryset.filter(recipient_id=partner_id) if direction == "sent" else queryset.filter(sender_id=partner_id)
-        )
-    if document_type:
-        queryset = queryset.filter(document_type=document_type)
-    if date_from:
-        queryset = queryset.filter(created_at__date__gte=date_from)
-    if date_to:
-        queryset = queryset.filter(created_at__date__lte=date_to)
-    if search:
-        text = search.strip()[:MAX_SEARCH_CHARS]
+    """The organisation's sent or received documents matching the list's filters, in the list's order."""
+    queryset = list_documents(organisation_id, direction, filters.status)
+    partner_column = "recipient_id" if direction == "sent" else "sender_id"
+    if filters.partner_id:
+        queryset = queryset.filter(**{partner_column: filters.partner_id})
+    if filters.document_type:
+        queryset = queryset.filter(document_type=filters.document_type)
+    if filters.date_from:
+        queryset = queryset.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(created_at__date__lte=filters.date_to)
+    if filters.search:
+        text = filters.search.strip()[:MAX_SEARCH_CHARS]
         matches = Q(number__icontains=text)
         named = _partners_named(organisation_id, direction, text)
         if named:
-            matches |= Q(recipient_id__in=named) if direction == "sent" else Q(sender_id__in=named)
+            matches |= Q(**{f"{partner_column}__in": named})
         amount = _amount(text)
         if amount is not None:
             matches |= Q(payable_amount=amount)
         queryset = queryset.filter(matches)
-    if state:
-        queryset = in_state(queryset, state)
+    if filters.state:
+        queryset = in_state(queryset, filters.state)
+    return queryset.order_by(*_list_order(filters.sort))
+
+
+def _list_order(sort: str) -> tuple[OrderBy, str]:
+    """A SORTABLE key (descending with a leading "-"), empty values last, then the newest first."""
     key = SORTABLE.get(sort.lstrip("-"), "created_at")
-    order = F(key)
+    column: F | Cast = F(key)
     if key == "payable_amount" and connection.vendor == "sqlite":
-        order = Cast(key, FloatField())  # kept as text on SQLite (models.AmountField): order by its value
-    order = order.desc(nulls_last=True) if sort.startswith("-") else order.asc(nulls_last=True)
-    return queryset.order_by(order, "-created_at")
+        column = Cast(key, FloatField())  # kept as text on SQLite (models.AmountField): order by its value
+    return (column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)), "-created_at"
 
 
 def document_detail(organisation_id: int, document_id) -> DocumentDetail | None:

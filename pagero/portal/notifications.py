@@ -121,8 +121,7 @@ def pending_notices(preference: NotificationPreference, organisation_id: int, no
         page = documents.document_page(
             organisation_id,
             "received",
-            status=Status.DELIVERED,
-            date_from=since.date(),
+            documents.DocumentFilters(status=Status.DELIVERED, date_from=since.date()),
             per_page=SCAN_LIMIT,
         )
         for summary in page.items:

@@ -96,31 +96,31 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _list_filters(q) -> dict:
+def _list_filters(q) -> documents.DocumentFilters:
     """The list's filters from the query string; unknown values are ignored (the list shows everything)."""
     partner = q.get("partner")
     state = q.get("state")
-    return {
-        "status": q.get("status") if q.get("status") in {s.value for s in Status} else None,
-        "partner_id": int(partner) if partner and partner.isdigit() else None,
-        "document_type": q.get("type") or None,
-        "date_from": _date(q.get("from")),
-        "date_to": _date(q.get("to")),
-        "search": (q.get("q") or "").strip()[:100] or None,
-        "state": state if state in documents.BUSINESS_STATES else None,
-        "sort": q.get("sort", "-created"),
-    }
+    return documents.DocumentFilters(
+        status=q.get("status") if q.get("status") in {s.value for s in Status} else None,
+        partner_id=int(partner) if partner and partner.isdigit() else None,
+        document_type=q.get("type") or None,
+        date_from=_date(q.get("from")),
+        date_to=_date(q.get("to")),
+        search=(q.get("q") or "").strip() or None,
+        state=state if state in documents.BUSINESS_STATES else None,
+        sort=q.get("sort", "-created"),
+    )
 
 
 @member_view
 def document_list(request: HttpRequest, direction: str) -> HttpResponse:
     org, q = request.organisation, request.GET
     filters = _list_filters(q)
-    sort = filters["sort"]
+    sort = filters.sort
     page = documents.document_page(
         org.id,
         direction,
-        **filters,
+        filters,
         page=int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1,
     )
     query = q.copy()
@@ -158,7 +158,7 @@ def _state_choices(direction: str) -> list[tuple[str, str]]:
 def export_list(request: HttpRequest, direction: str) -> HttpResponse:
     """The list as filtered, as CSV (at most MAX_EXPORT_ROWS rows; a header says when there were more)."""
     filters = _list_filters(request.GET)
-    export = documents.export_csv(request.organisation.id, direction, **filters)
+    export = documents.export_csv(request.organisation.id, direction, filters)
     response = HttpResponse(export.data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = edge.attachment_disposition(f"{direction}.csv", "csv")
     response["X-Export-Rows"] = str(export.rows)

@@ -301,9 +301,10 @@ def test_amounts_beyond_10_to_the_15_are_stored_exactly_and_listed(acme, nordic,
     listed = acme.get("/api/v1/documents", direction="sent")
     assert listed.status_code == 200
     assert {item["payable_amount"] for item in listed.json()["results"]} == {"123456789012345678.99", "99.50"}
-    page = queries.document_page(acme.id, "sent", sort="-amount")
+    page = queries.document_page(acme.id, "sent", queries.DocumentFilters(sort="-amount"))
     assert [s.payable_amount for s in page.items] == [HUGE, Decimal("99.5")]
-    assert queries.document_page(acme.id, "sent", sort="amount").items[0].payable_amount == Decimal("99.5")
+    ascending = queries.document_page(acme.id, "sent", queries.DocumentFilters(sort="amount"))
+    assert ascending.items[0].payable_amount == Decimal("99.5")
     assert nordic.get(f"/api/v1/documents/{big.id}").json()["payable_amount"] == "123456789012345678.99"
     # The portal's list pages, both sides.
     for org, path, username in ((acme, "/sent/", "amount-acme"), (nordic, "/received/", "amount-nordic")):

@@ -131,13 +131,13 @@ def test_search_finds_number_partner_and_amount(acme, nordic):
     doc = send(acme, "P-SRCH-1")
     org_id, _ = nordic
     for text in ("SRCH", "acme supplies", str(doc.payable_amount.normalize()), "250,00"):
-        found = documents.document_page(org_id, "received", search=text).items
+        found = documents.document_page(org_id, "received", documents.DocumentFilters(search=text)).items
         assert [s.id for s in found] == [str(doc.id)], text
     # The partner is the other side: Nordic's own name finds nothing in what it received, Acme finds it as sent.
-    assert documents.document_page(org_id, "received", search="nordic").total == 0
-    assert documents.document_page(acme[0], "sent", search="nordic").total == 1
-    assert documents.document_page(org_id, "received", search="nothing like it").total == 0
-    assert documents.document_page(org_id, "received", search="251").total == 0
+    assert documents.document_page(org_id, "received", documents.DocumentFilters(search="nordic")).total == 0
+    assert documents.document_page(acme[0], "sent", documents.DocumentFilters(search="nordic")).total == 1
+    assert documents.document_page(org_id, "received", documents.DocumentFilters(search="nothing like it")).total == 0
+    assert documents.document_page(org_id, "received", documents.DocumentFilters(search="251")).total == 0
 
 
 def test_csv_export_is_the_filtered_list_with_formula_cells_neutralised(acme, nordic):
