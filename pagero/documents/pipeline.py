@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -146,15 +147,18 @@ def record(document: Document, kind: str, **detail: Any) -> DocumentEvent:
     return DocumentEvent.objects.create(document=document, kind=kind, status=document.status, detail=detail)
 
 
-def move(document: Document, target: Status, kind: str, reason: str = "", **detail: Any) -> None:
-    """Change status (refusing illegal transitions) and add the event, in the caller's transaction."""
+def move(
+    document: Document, target: Status, kind: str, reason: str = "", *, saving: Sequence[str] = (), **detail: Any
+) -> None:
+    """Change status (refusing illegal transitions) and add the event, in the caller's transaction. `saving` names
+    other fields the step changed on the document: written in the same UPDATE."""
     check_transition(Status(document.status), target)
     document.status = target.value
     document.status_reason = reason
     # The sweeper counts its re-queues per status: a document that moved on starts again from zero.
     document.sweep_count = 0
     document.next_sweep_at = None
-    document.save(update_fields=["status", "status_reason", "sweep_count", "next_sweep_at", "updated_at"])
+    document.save(update_fields=["status", "status_reason", "sweep_count", "next_sweep_at", "updated_at", *saving])
     record(document, kind, **({"reason": reason} if reason else {}), **detail)
 
 
@@ -188,6 +192,8 @@ def enqueue(step: str, document_id) -> None:
     transaction.on_commit(publish, robust=True)
 
 
+# What validation writes on a document it rejects for its report.
+REPORT_FIELDS = ["validation_report", "national_rules_accepted_by", "dropped"]
 # What the validate step writes on the document besides its status (the payable amount once it fits the field).
 VALIDATION_FIELDS = [
     "validation_report",
@@ -218,24 +224,31 @@ def submit(sender_id: int, data: bytes, idempotency_key: str | None = None) -> S
         existing = Document.objects.filter(sender_id=sender_id, idempotency_key=idempotency_key).first()
         if existing is not None:
             return _replay(existing, digest)
+    # Detected before the row is written, so that the row is written once; a document that cannot be read is
+    # kept all the same, rejected with the reason.
+    detected: formats.Detected | None = None
+    unreadable: formats.FormatError | None = None
+    try:
+        detected = formats.detect(data)
+    except formats.FormatError as exc:
+        unreadable = exc
     try:
         with transaction.atomic():
             document = Document.objects.create(
-                sender_id=sender_id, idempotency_key=idempotency_key or None, sha256=digest, size=len(data)
+                sender_id=sender_id,
+                idempotency_key=idempotency_key or None,
+                sha256=digest,
+                size=len(data),
+                document_type=detected.document_type if detected else "",
+                original_syntax=detected.syntax if detected else "",
+                customization=(detected.customization or "") if detected else "",
+                validation_report={"valid": False, **unreadable.as_dict()} if unreadable else None,
             )
             payload_store().put(str(document.id), ORIGINAL_PAYLOAD, data)
             record(document, EventKind.RECEIVED, size=len(data), sha256=digest)
-            try:
-                detected = formats.detect(data)
-            except formats.FormatError as exc:
-                move(document, Status.REJECTED, EventKind.REJECTED, exc.message, error=exc.as_dict())
-                document.validation_report = {"valid": False, **exc.as_dict()}
-                document.save(update_fields=["validation_report"])
-                return Submission(document, True, exc)
-            document.document_type = detected.document_type
-            document.original_syntax = detected.syntax
-            document.customization = detected.customization or ""
-            document.save(update_fields=["document_type", "original_syntax", "customization", "updated_at"])
+            if unreadable is not None:
+                move(document, Status.REJECTED, EventKind.REJECTED, unreadable.message, error=unreadable.as_dict())
+                return Submission(document, True, unreadable)
             enqueue("validate", document.id)
             return Submission(document, True)
     except IntegrityError:
@@ -466,8 +479,7 @@ def validate_step(document_id) -> None:
         if outcome.error is not None:
             exc = outcome.error
             document.validation_report = {"valid": False, **exc.as_dict()}
-            document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
-            move(document, Status.REJECTED, EventKind.REJECTED, exc.message)
+            move(document, Status.REJECTED, EventKind.REJECTED, exc.message, saving=REPORT_FIELDS)
             return
         report = outcome.report
         assert report is not None  # set whenever there is no error
@@ -476,12 +488,12 @@ def validate_step(document_id) -> None:
         if not report.valid and not accepted:
             # The report keeps its first findings only: all of them may be warnings, the fatal ones counted.
             first = f"; first: {report.fatal[0].rule_id} {report.fatal[0].message}" if report.fatal else ""
-            document.save(update_fields=["validation_report", "national_rules_accepted_by", "dropped"])
             move(
                 document,
                 Status.REJECTED,
                 EventKind.REJECTED,
                 _bounded(f"{report.fatal_count} fatal finding(s){first}" + _national_rejection(outcome)),
+                saving=REPORT_FIELDS,
                 fatal=report.fatal_count,
                 rule_sets=report.rule_sets,
             )
@@ -507,22 +519,22 @@ def validate_step(document_id) -> None:
             document.due_date = outcome.invoice.due_date if outcome.invoice is not None else None
             amount_field = Document._meta.get_field("payable_amount")
             if payable is not None and not amount_field.fits(payable):
-                document.save(update_fields=VALIDATION_FIELDS)
                 move(
                     document,
                     Status.REJECTED,
                     EventKind.REJECTED,
                     f"the payable amount {payable} has more than "
                     f"{amount_field.max_digits - amount_field.decimal_places} digits before the decimal point",
+                    saving=VALIDATION_FIELDS,
                 )
                 return
             document.payable_amount = payable  # type: ignore[assignment]  # AmountField holds a Decimal
-        document.save(update_fields=[*VALIDATION_FIELDS, "payable_amount"])
         national: dict[str, Any] = {"national_findings": len(outcome.national)} if accepted else {}
         move(
             document,
             Status.VALIDATED,
             EventKind.VALIDATED,
+            saving=[*VALIDATION_FIELDS, "payable_amount"],
             rule_sets=report.rule_sets,
             warnings=report.warning_count,
             **national,
@@ -572,11 +584,11 @@ def route_step(document_id) -> None:
         receive_format = profile.format_for(document.document_type)
         document.target_format = receive_format if receive_format != ORIGINAL else document.original_syntax
         document.channel = profile.channel
-        document.save(update_fields=["recipient_id", "target_format", "channel"])
         move(
             document,
             Status.ROUTED,
             EventKind.ROUTED,
+            saving=["recipient_id", "target_format", "channel"],
             recipient=decision.organisation_name,
             matched=decision.matched,
             format=document.target_format,
@@ -720,8 +732,7 @@ def convert_step(document_id) -> None:
             return
         target = document.target_format.upper()
         dropped = dropped_terms(outcome.warnings)
-        document.dropped = dropped
-        document.save(update_fields=["dropped"])
+        document.dropped = dropped  # written with the status, whichever it is
         if outcome.refused:
             move(
                 document,
@@ -732,6 +743,7 @@ def convert_step(document_id) -> None:
                     f"{target} cannot hold {len(outcome.warnings)} part(s) of this document: "
                     + named([str(w) for w in outcome.warnings])
                 ),
+                saving=["dropped"],
                 format=document.target_format,
                 policy=partners.POLICY_STRICT,
                 dropped=dropped,
@@ -748,6 +760,7 @@ def convert_step(document_id) -> None:
                     f"{outcome.invalid.fatal_count} fatal finding(s): "
                     + named([f"{f.rule_id} {f.message}" for f in fatal])
                 ),
+                saving=["dropped"],
                 format=document.target_format,
                 rule_sets=outcome.invalid.rule_sets,
                 findings=[finding_summary(f) for f in fatal[:MAX_LISTED]],
@@ -760,6 +773,7 @@ def convert_step(document_id) -> None:
             document,
             Status.CONVERTED,
             EventKind.CONVERTED,
+            saving=["dropped"],
             format=document.target_format,
             warnings=[str(w) for w in outcome.warnings[:MAX_LISTED]],
             lossless=not outcome.warnings,

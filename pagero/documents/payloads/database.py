@@ -5,42 +5,50 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from ..models import PayloadRecord
 from .port import PayloadCorrupted, PayloadNotFound, PayloadRef, StoredPayload, sha256_hex
 
 
+def _db_value(name: str, value: object) -> object:
+    return PayloadRecord._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+# Insert, or replace an older write of the same payload in place (last writer by written_at wins); RETURNING gives a
+# row only when this write is the one kept. PostgreSQL, and SQLite from 3.35.
+_TABLE = PayloadRecord._meta.db_table
+_UPSERT = f"""
+    INSERT INTO {_TABLE} (document_id, kind, data, sha256, size, written_at) VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (document_id, kind) DO UPDATE
+        SET data = excluded.data, sha256 = excluded.sha256, size = excluded.size, written_at = excluded.written_at
+        WHERE {_TABLE}.written_at <= excluded.written_at
+    RETURNING id
+"""
+
+
 class DatabasePayloadStore:
     name = "database"
 
     def put(self, document_id: str, kind: str, data: bytes, written_at: datetime | None = None) -> PayloadRef:
+        """Write the payload unless a newer write (by written_at) is already there; one statement either way."""
         written_at = written_at or timezone.now()
         ref = PayloadRef(document_id=document_id, kind=kind, sha256=sha256_hex(data), size=len(data))
-        with transaction.atomic():
-            current = (
-                PayloadRecord.objects.select_for_update()
-                .filter(document_id=document_id, kind=kind)
-                .only("id", "written_at", "sha256", "size")
-                .first()
-            )
-            if current is None:
-                PayloadRecord.objects.create(
-                    document_id=document_id,
-                    kind=kind,
-                    data=data,
-                    sha256=ref.sha256,
-                    size=ref.size,
-                    written_at=written_at,
-                )
-            elif current.written_at <= written_at:
-                PayloadRecord.objects.filter(pk=current.pk).update(
-                    data=data, sha256=ref.sha256, size=ref.size, written_at=written_at
-                )
-            else:  # a newer write is already there: keep it
-                return PayloadRef(document_id, kind, current.sha256, current.size)
-        return ref
+        values = {
+            "document_id": document_id,
+            "kind": kind,
+            "data": data,
+            "sha256": ref.sha256,
+            "size": ref.size,
+            "written_at": written_at,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, [_db_value(name, value) for name, value in values.items()])
+            if cursor.fetchone() is not None:
+                return ref
+        current = PayloadRecord.objects.filter(document_id=document_id, kind=kind).values("sha256", "size").get()
+        return PayloadRef(document_id, kind, current["sha256"], current["size"])  # the newer write, kept
 
     def get(self, document_id: str, kind: str) -> bytes:
         row = PayloadRecord.objects.filter(document_id=document_id, kind=kind).first()
