@@ -152,6 +152,7 @@ def test_segment_budget(head):
         tokenize(head + b"X'" * (MAX_EDIFACT_SEGMENTS - 1))
 
 
+@pytest.mark.slow  # an interchange of the budget's size, on each reading
 @READINGS
 def test_data_element_budget(head):
     with pytest.raises(errors.DocumentTooComplex, match=f"more than {MAX_EDIFACT_ELEMENTS} data elements"):

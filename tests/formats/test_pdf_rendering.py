@@ -278,6 +278,7 @@ def test_a_300_line_invoice_spans_pages_with_page_numbers_and_the_table_header_r
     assert "more lines" not in shown
 
 
+@pytest.mark.slow  # an invoice of the element budget's size
 def test_the_largest_invoice_the_readers_accept_renders_in_bounded_pages() -> None:
     # A UBL line has at least 12 elements (InvoiceLine, ID, InvoicedQuantity, LineExtensionAmount, Item, Name,
     # ClassifiedTaxCategory, its ID and TaxScheme/ID, Price, PriceAmount): the element budget bounds the lines.

@@ -88,6 +88,7 @@ def test_the_inbox_comes_in_pages_with_the_same_shape(acme, nordic):
     assert beyond.status_code == 404 and beyond.json()["error"] == "not_found"
 
 
+@pytest.mark.slow  # 201 submissions
 @pytest.mark.django_db
 @pytest.mark.usefixtures("eager")  # the pipeline inline, as on the embedded default
 def test_a_page_holds_at_most_200_documents_whatever_is_asked(acme, monkeypatch):

@@ -110,6 +110,7 @@ def test_candidate_errors_alone_do_not_read_as_no_mismatches(admin_client):
     assert "No mismatches." not in html
 
 
+@pytest.mark.slow  # 10,002 observations
 def test_a_rare_mismatch_is_not_rounded_away(admin_client):
     exp = experiment()
     observed(exp, "match", 10_001)  # 1 in 10,002: below the 0.01 % that two decimals show
