@@ -47,6 +47,20 @@ def login(browser, base: str, username: str, password: str, viewport=DESKTOP):
     return context, page
 
 
+def open_settled(page, url: str, attempts: int = 3) -> None:
+    """Open the page of a document that has just settled. A page still showing it in flight reloads itself when its
+    status poll sees the change, and that reload can abort a navigation started at the same moment: try again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(1, attempts + 1):
+        try:
+            page.goto(url)
+            return
+        except Error as exc:
+            if "ERR_ABORTED" not in str(exc) or attempt == attempts:
+                raise
+
+
 def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -15,7 +15,7 @@ import pytest
 
 from pagero.documents import public as documents
 from pagero.partners import public as partners
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, login
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, login, open_settled
 from tests.exchange.factory import document
 
 # `services` follows from the fixtures (celery_worker) of each test.
@@ -106,7 +106,7 @@ def test_a_duplicate_is_held_for_the_sender_and_flagged_to_both_once_resent(
     # (The confirmation's flash message is checked in tests/portal: here the page's status polling may reload the
     # page, and the message with it, as soon as the resent copy moves on.)
     assert settled(acme_id, second).status == "delivered"
-    alice.reload()
+    open_settled(alice, f"{base}/documents/{second}/")
     assert "You confirmed a deliberate resend" in alice.locator("#timeline").inner_text()
 
     bob.goto(f"{base}/received/")
