@@ -133,7 +133,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     except ValueError:
         return None
     for marker in _excluded_path_markers(config):
-        if any((where + "/").startswith(prefix) or where.startswith(prefix) for prefix in PATH_MARKERS[marker]):
+        if (where + "/").startswith(PATH_MARKERS[marker]):  # a file or folder of the suite, or the suite's folder
             return True
     return None
 

@@ -195,15 +195,7 @@ def enqueue(step: str, document_id) -> None:
 # What validation writes on a document it rejects for its report.
 REPORT_FIELDS = ["validation_report", "national_rules_accepted_by", "dropped"]
 # What the validate step writes on the document besides its status (the payable amount once it fits the field).
-VALIDATION_FIELDS = [
-    "validation_report",
-    "number",
-    "issue_date",
-    "due_date",
-    "currency",
-    "national_rules_accepted_by",
-    "dropped",
-]
+VALIDATION_FIELDS = [*REPORT_FIELDS, "number", "issue_date", "due_date", "currency"]
 
 
 # -- receive ----------------------------------------------------------------------------------

@@ -236,11 +236,16 @@ def _amount(text: str) -> Decimal | None:
     return value if value.is_finite() and Document._meta.get_field("payable_amount").fits(value) else None
 
 
+def _partner_column(direction: str) -> str:
+    """Where a list keeps the other side: the recipient of a sent document, the sender of a received one."""
+    return "recipient_id" if direction == "sent" else "sender_id"
+
+
 def _partners_named(organisation_id: int, direction: str, text: str) -> list[int]:
     """The partners of the organisation on that side whose name contains the text."""
     from pagero.partners import public as partners
 
-    column = "recipient_id" if direction == "sent" else "sender_id"
+    column = _partner_column(direction)
     ids = set(list_documents(organisation_id, direction).order_by().values_list(column, flat=True).distinct())
     names = partners.organisation_names(ids)
     wanted = text.casefold()
@@ -261,7 +266,7 @@ def filtered_documents(
 ) -> QuerySet[Document]:
     """The organisation's sent or received documents matching the list's filters, in the list's order."""
     queryset = list_documents(organisation_id, direction, filters.status)
-    partner_column = "recipient_id" if direction == "sent" else "sender_id"
+    partner_column = _partner_column(direction)
     if filters.partner_id:
         queryset = queryset.filter(**{partner_column: filters.partner_id})
     if filters.document_type:
