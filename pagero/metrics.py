@@ -1,14 +1,19 @@
-"""Prometheus metrics: request counts and latencies, exposed at /metrics."""
+"""Prometheus metrics: request counts and latencies, exposed at /metrics.
+
+Under gunicorn the values of all its workers are summed (pagero/web_server.py sets PROMETHEUS_MULTIPROC_DIR).
+"""
 
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 REQUESTS = Counter("pagero_http_requests_total", "HTTP requests handled", ["method", "route", "status"])
 LATENCY = Histogram("pagero_http_request_duration_seconds", "HTTP request duration", ["method", "route"])
@@ -41,4 +46,13 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
             )
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> CollectorRegistry:
+    """This process's metrics, or every worker's summed when they share a multiprocess directory."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
