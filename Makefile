@@ -98,8 +98,12 @@ EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u
 # Property tests take the examples of the `fast` hypothesis profile (tests/conftest.py); bytecode caches are written
 # even where the shell sets PYTHONDONTWRITEBYTECODE: without them each worker compiles and rewrites every module again.
 # One Saxon thread per test worker: the workers are the parallelism, and each Saxon thread compiles the rules anew.
+# The business rules' reports are replayed from var/test-cache/rules/ when the same stylesheet files ran on the same
+# text before (tests/formats/recorded_rules.py): Saxon compiles and runs only what changed since the last run.
+TEST_RULES_STORE ?= $(CURDIR)/var/test-cache/rules
 test-fast: venv
-	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE SAXON_THREADS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
+	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE SAXON_THREADS=1 TEST_RULES_STORE=$(TEST_RULES_STORE) \
+		$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
 		--hypothesis-profile=fast $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 

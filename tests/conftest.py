@@ -24,8 +24,9 @@ from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # `make test-fast` loads this profile (--hypothesis-profile=fast): property tests take at most this many examples
-# there, and their full count in `make test`.
-hypothesis_settings.register_profile("fast", max_examples=10)
+# there, and their full count in `make test`. There they are the same examples from run to run (derandomized), so
+# the rules' reports on them are replayed (tests/formats/recorded_rules.py); `make test` draws new ones each run.
+hypothesis_settings.register_profile("fast", max_examples=10, derandomize=True)
 # TEST_NAMESPACE separates two test runs sharing one set of services (give each its own DATABASE_URL too).
 TEST_NAMESPACE = os.environ.get("TEST_NAMESPACE", "")
 XDIST_WORKER = TEST_NAMESPACE + os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -52,6 +53,17 @@ def pytest_configure(config: pytest.Config) -> None:
     app.conf.task_default_queue = TEST_QUEUE
     keep_content_types_through_flushes()
     guard_unconfigured_services()
+    replay_recorded_business_rules()
+
+
+def replay_recorded_business_rules() -> None:
+    """With TEST_RULES_STORE (set by `make test-fast`), the business rules' reports are replayed from that store when
+    the same stylesheet ran on the same text before, and recorded there when not (tests/formats/recorded_rules.py)."""
+    store = os.environ.get("TEST_RULES_STORE")
+    if store:
+        from tests.formats.recorded_rules import replay_from
+
+        replay_from(Path(store))
 
 
 def keep_content_types_through_flushes() -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from pagero.formats import public
 from pagero.formats.limits import MAX_FINDINGS
+from pagero.formats.schema_files import SCHEMA_POOL
 from pagero.formats.validation.report import Finding, ValidationReport
-from pagero.formats.validation.rules import RUNNER
+from tests.exchange.factory import document
 
 HEAD = (
     '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
@@ -69,7 +72,8 @@ def test_a_report_built_from_a_list_counts_it():
     assert (report.findings_total, report.fatal_count, report.truncated, report.valid) == (2, 1, False, False)
 
 
-def test_request_threads_share_a_fixed_set_of_saxon_threads():
+@pytest.mark.slow  # Saxon itself, where the fast tier replays the rules' reports: compiles two rule sets only for it
+def test_request_threads_share_a_fixed_set_of_saxon_threads(saxon_itself):
     """A threaded server starts a thread per request; none of them makes a Saxon processor of its own (Saxon's
     native runtime does not survive processors made and dropped by short-lived threads)."""
     data = invoice_with_lines(2)
@@ -90,6 +94,39 @@ def test_request_threads_share_a_fixed_set_of_saxon_threads():
             thread.join()
     assert failures == []
     assert results == [expected] * 24
-    made = RUNNER.processors()
-    assert 1 <= len(made) <= len(RUNNER._threads) and len({id(p) for p in made}) == len(made)
+    made = saxon_itself.processors()
+    assert 1 <= len(made) <= len(saxon_itself._threads) and len({id(p) for p in made}) == len(made)
     assert all(t.name.startswith("saxon-") for t in threading.enumerate() if "saxon" in t.name)
+
+
+def test_threads_that_end_leave_their_compiled_schema_to_the_next():
+    """A threaded server starts a thread per request: each borrows a compiled XSD and gives it back, instead of
+    compiling its own (up to a second for UBL's), and concurrent validations never share one (an XMLSchema keeps its
+    last validation's errors)."""
+    valid = document("ubl")
+    with_error = valid.replace(b"<cbc:ID>INV-1</cbc:ID>", b"<cbc:Unknown>INV-1</cbc:Unknown>", 1)
+    assert with_error != valid
+    public.validate(valid)
+    compiled = SCHEMA_POOL.compiled
+    results: list[tuple[bool, list[str]]] = []
+
+    def validate(data: bytes) -> None:
+        report = public.validate(data)
+        results.append((data == with_error, [f.message for f in report.findings if f.rule_set == "xsd"]))
+
+    for data in [valid, with_error] * 3:  # one short-lived thread after another
+        thread = threading.Thread(target=validate, args=(data,))
+        thread.start()
+        thread.join()
+    assert SCHEMA_POOL.compiled == compiled
+    assert [bool(xsd) for broken, xsd in results] == [broken for broken, xsd in results] == [False, True] * 3
+    assert all("Unknown" in " ".join(xsd) for broken, xsd in results if broken)
+
+    rounds = [threading.Thread(target=validate, args=(data,)) for data in [valid, with_error] * 4]
+    results.clear()
+    for thread in rounds:
+        thread.start()
+    for thread in rounds:
+        thread.join()
+    assert [bool(xsd) for broken, xsd in results] == [broken for broken, xsd in results]
+    assert SCHEMA_POOL.compiled <= compiled + len(rounds) - 1

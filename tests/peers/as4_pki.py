@@ -13,6 +13,7 @@ trusted-certificate entry) for phase4 on Java 17. All stores use the same passwo
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,12 +70,19 @@ def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
 
 
+@functools.cache
+def _role_key(role: str) -> rsa.RSAPrivateKey:
+    """The key of a role in the PKIs `generate` writes, made once per process: an RSA key takes a tenth of a second
+    or more, and every PKI of a run holds its own certificates anyway. Rogue CAs and parties get new keys."""
+    return _new_key()
+
+
 def make_ca(
-    common_name: str = "Test Peppol CA", now: datetime.datetime | None = None
+    common_name: str = "Test Peppol CA", now: datetime.datetime | None = None, key: rsa.RSAPrivateKey | None = None
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """A self-signed CA key and certificate."""
+    """A self-signed CA key (a new one unless given) and certificate."""
     now = now or datetime.datetime.now(datetime.UTC)
-    key = _new_key()
+    key = key or _new_key()
     name = _name(common_name, "TEST CA")
     cert = (
         x509.CertificateBuilder()
@@ -111,10 +119,12 @@ def issue(
     common_name: str,
     unit: str,
     now: datetime.datetime | None = None,
+    key: rsa.RSAPrivateKey | None = None,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """An end-entity certificate as Peppol issues them: signing and key encipherment (AS4 encrypts to it)."""
+    """An end-entity certificate as Peppol issues them: signing and key encipherment (AS4 encrypts to it), for a new
+    key unless one is given."""
     now = now or datetime.datetime.now(datetime.UTC)
-    key = _new_key()
+    key = key or _new_key()
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, unit))
@@ -201,7 +211,7 @@ def generate(
 ) -> AS4TestPKI:
     """A CA, our AP, the peer's AP and our SMP certificate, written under `folder` (created if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
-    ca_key, ca_cert = make_ca()
+    ca_key, ca_cert = make_ca(key=_role_key("ca"))
     ca_pem = folder / "ca.crt.pem"
     ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     parties = {}
@@ -210,7 +220,7 @@ def generate(
         ("peer", peer_seat, "PEPPOL TEST AP", "ap"),
         ("smp", smp_seat, "PEPPOL TEST SMP", "smp"),
     ):
-        key, cert = issue(ca_key, ca_cert, seat, unit)
+        key, cert = issue(ca_key, ca_cert, seat, unit, key=_role_key(name))
         parties[name] = write_party(folder, name, seat, alias, key, cert, ca_cert, password)
     truststore = write_truststore(folder / "truststore.p12", [ca_cert], password)
     return AS4TestPKI(

@@ -8,16 +8,15 @@ checks structure and values) and the rules run on its UBL rendering.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
 
 from lxml import etree
 
 from ..conversion import check_size, refusing_unforeseen
 from ..errors import ConversionWarning, EmptyDocument, InvalidOutput, UnsupportedFormat
+from ..schema_files import SCHEMA_POOL
 from ..validation import rules
 from ..validation.report import Finding, ValidationReport, term_in
 from ..xml import DEFAULT_MAX_BYTES, parse_xml
@@ -191,20 +190,6 @@ def _customization(root: etree._Element) -> str | None:
     return element.text if element is not None else None
 
 
-_local = threading.local()
-
-
-def _schema(path: Path) -> etree.XMLSchema:
-    loaded: dict[Path, etree.XMLSchema] = _local.__dict__.setdefault("schemas", {})
-    if path not in loaded:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        loaded[path] = etree.XMLSchema(etree.parse(str(path), parser))
-    return loaded[path]
-
-
 def _schema_findings(root: etree._Element, detected: OrderDetected) -> Iterator[Finding]:
-    schema = _schema(SCHEMAS[(detected.syntax, detected.document_type)])
-    if schema.validate(root):
-        return iter(())
-    errors = cast(Iterable[Any], schema.error_log)  # a copy, taken now; the stubs do not declare it iterable
+    errors = SCHEMA_POOL.errors(root, SCHEMAS[(detected.syntax, detected.document_type)])
     return (Finding("XSD", "fatal", e.message, e.path or f"line {e.line}", term_in(e.message), "xsd") for e in errors)

@@ -154,9 +154,7 @@ class SaxonRunner:
         """
         from saxonche import PySaxonApiError
 
-        text = _source_text(root, data) if data is not None else None
-        if text is None:
-            text = etree.tostring(root, encoding="unicode")
+        text = saxon_text(root, data)
         thread = self._next_thread()
         try:
             return SaxonDocument(thread, thread.call(lambda: thread.saxon().parse_xml(xml_text=text)))
@@ -166,19 +164,23 @@ class SaxonRunner:
     def run(self, rule_set: RuleSet, document: SaxonDocument) -> Iterator[Finding]:
         """Runs the rule set now, on the document's Saxon thread; its findings are made as they are consumed (the
         report keeps the first ones and counts the others)."""
+        return parse_svrl(self.svrl(rule_set, document).encode("utf-8"), rule_set.name, dict(rule_set.levels))
+
+    def svrl(self, rule_set: RuleSet, document: SaxonDocument) -> str:
+        """The rule set's SVRL report on the document (RulesNotRun when Saxon cannot run it)."""
         from saxonche import PySaxonApiError
 
         thread = document.thread
         started = time.perf_counter()
         try:
-            svrl = thread.call(lambda: thread.executable(rule_set).transform_to_string(xdm_node=document.node))
+            svrl: str = thread.call(lambda: thread.executable(rule_set).transform_to_string(xdm_node=document.node))
         except PySaxonApiError as exc:
             raise RulesNotRun(
                 f"the {rule_set.name} rules could not be run on the document: {_first_line(exc)}"
             ) from None
         finally:
             TIMINGS.add(rule_set.path.name, time.perf_counter() - started)
-        return parse_svrl(svrl.encode("utf-8"), rule_set.name, dict(rule_set.levels))
+        return svrl
 
     def processors(self) -> list[PySaxonProcessor]:
         """The Saxon processors made so far in this process (one at most per Saxon thread)."""
@@ -211,6 +213,12 @@ class RuleSetTimings:
 TIMINGS = RuleSetTimings()
 
 
+def saxon_text(root: etree._Element, data: bytes | None = None) -> str:
+    """The text Saxon reads a document from: its own bytes decoded, else the parsed tree serialised."""
+    text = _source_text(root, data) if data is not None else None
+    return etree.tostring(root, encoding="unicode") if text is None else text
+
+
 def _source_text(root: etree._Element, data: bytes) -> str | None:
     """The document's text from its bytes, or None when they cannot be decoded the way lxml read them."""
     encoding = root.getroottree().docinfo.encoding or "utf-8"
@@ -220,7 +228,6 @@ def _source_text(root: etree._Element, data: bytes) -> str | None:
         return None
     # Saxon reads a string as characters: an encoding declaration in it is ignored, a BOM would not be.
     return text.lstrip("\ufeff")
-
 
 
 def _first_line(exc: Exception) -> str:

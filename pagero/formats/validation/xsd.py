@@ -1,16 +1,15 @@
-"""XML Schema validation with lxml (the vendored UBL 2.1 and CII D16B schemas), schemas loaded once, followed by
-the value checks the schemas leave out (dates.py: calendar dates that do not exist)."""
+"""XML Schema validation with lxml (the vendored UBL 2.1 and CII D16B schemas, compiled by schema_files.py),
+followed by the value checks the schemas leave out (dates.py: calendar dates that do not exist)."""
 
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol, cast
 
 from lxml import etree
 
+from ..schema_files import SCHEMA_POOL
 from .dates import check_dates
 from .report import Finding, term_in
 
@@ -24,31 +23,6 @@ SCHEMAS = {
 }
 
 
-class _LogEntry(Protocol):
-    """What a schema finding is read from: an entry of lxml's error log."""
-
-    message: str
-    path: str | None
-    line: int
-
-
-# One compiled schema per thread: an lxml XMLSchema keeps the errors of its last validation on itself, so two
-# threads validating with the same object read each other's errors.
-_local = threading.local()
-
-
-def schema_for(syntax: str, document_type: str) -> etree.XMLSchema | None:
-    path = SCHEMAS.get((syntax, document_type))
-    if path is None:
-        return None
-    loaded: dict[Path, etree.XMLSchema] = _local.__dict__.setdefault("schemas", {})
-    if path not in loaded:
-        # Imports are resolved from the local files next to the schema; no network access.
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        loaded[path] = etree.XMLSchema(etree.parse(str(path), parser))
-    return loaded[path]
-
-
 def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
     """Validates now; the findings are made as they are consumed (the report keeps the first MAX_FINDINGS and only
     counts the rest, so a document with a million errors does not become a million objects). Impossible calendar
@@ -57,11 +31,10 @@ def validate_xsd(root: etree._Element, syntax: str, document_type: str) -> Itera
 
 
 def _schema_findings(root: etree._Element, syntax: str, document_type: str) -> Iterator[Finding]:
-    schema = schema_for(syntax, document_type)
-    if schema is None or schema.validate(root):
+    path = SCHEMAS.get((syntax, document_type))
+    if path is None:
         return iter(())
-    # A copy, taken now: the findings are made later, as they are consumed. (lxml-stubs declares no entries on it.)
-    errors = cast("Iterable[_LogEntry]", schema.error_log)
+    errors = SCHEMA_POOL.errors(root, path)  # a copy, taken now: the findings are made later, as they are consumed
     return (
         Finding(
             rule_id="XSD",
