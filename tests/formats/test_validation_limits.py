@@ -101,7 +101,7 @@ def test_request_threads_share_a_fixed_set_of_saxon_threads(saxon_itself):
 
 def test_threads_that_end_leave_their_compiled_schema_to_the_next():
     """A threaded server starts a thread per request: each borrows a compiled XSD and gives it back, instead of
-    compiling its own (up to a second for UBL's), and concurrent validations never share one (an XMLSchema keeps its
+    compiling its own (~40 ms for UBL's), and concurrent validations never share one (an XMLSchema keeps its
     last validation's errors)."""
     valid = document("ubl")
     with_error = valid.replace(b"<cbc:ID>INV-1</cbc:ID>", b"<cbc:Unknown>INV-1</cbc:Unknown>", 1)
