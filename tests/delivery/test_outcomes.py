@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,12 +140,11 @@ def test_a_3xx_answer_is_final_and_the_redirect_is_not_followed(hook, http_serve
 def test_a_receiver_slower_than_the_timeout_is_retryable(hook, settings):
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
     receiver = hook([200], delay=3.0)  # would answer 200, too late
-    started = time.monotonic()
     result = to_webhook(receiver.url)
-    elapsed = time.monotonic() - started
+    # Given up at the timeout, not when the answer came: the 200 would have made it delivered.
     assert outcome_of(result) == (False, True)
     assert result.detail == f"webhook {receiver.url}: TimeoutError: timed out"
-    assert 0.5 <= elapsed < 2.5  # given up at the timeout, not when the answer came
+    assert len(receiver.requests) == 1
 
 
 def test_a_receiver_that_never_answers_is_retryable_after_the_timeout(settings):
@@ -155,12 +153,9 @@ def test_a_receiver_that_never_answers_is_retryable_after_the_timeout(settings):
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
-        started = time.monotonic()
         result = to_webhook(url)
-        elapsed = time.monotonic() - started
     assert outcome_of(result) == (False, True)
     assert result.detail == f"webhook {url}: TimeoutError: timed out"
-    assert elapsed < 5
 
 
 def test_a_refused_connection_is_retryable():

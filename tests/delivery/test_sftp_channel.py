@@ -188,11 +188,9 @@ def test_a_server_that_never_answers_times_out_and_is_tried_again(recipient, set
     with socket.socket() as silent:  # accepts TCP connections and never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        started = time.monotonic()
         outcome = send(recipient.id, sftp_port=silent.getsockname()[1])
     assert (outcome.delivered, outcome.retryable) == (False, True)
     assert "timed out" in outcome.detail
-    assert time.monotonic() - started < 5
 
 
 def test_a_server_inside_our_network_is_refused_without_connecting(recipient, sshd, settings):

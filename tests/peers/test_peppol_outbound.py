@@ -13,7 +13,6 @@ import base64
 import http.server
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,12 +317,10 @@ def test_silent_access_point_times_out_and_is_retried(
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/as4"
         test_smp.publish(RECEIVER_ID, service_metadata(RECEIVER_ID, url, pki.peer.certificate, pki.smp))
 
-        started = time.monotonic()
         outcome = send(parcel(invoice), RECEIVER_ID)
 
     assert not outcome.delivered and outcome.retryable
     assert outcome.detail.endswith(f"access point {pki.peer.seat_id} at {url}: timed out")
-    assert time.monotonic() - started < 10
 
 
 def test_channel_without_its_settings_is_final(settings, invoice: bytes) -> None:
