@@ -45,7 +45,6 @@ def ask(client: Client, method: str, *args, timeout: float = TIMEOUT):
 class RpcContract:
     """What every RPC client does; a subclass gives the client as the `client` fixture."""
 
-
     def test_a_conversion_is_answered_as_the_local_port_answers_it(self, client):
         data = document("ubl", number="RPC-1")
         remote = ask(client, "formats.convert", data, "cii")
@@ -101,7 +100,6 @@ class TestInProcessBroker(RpcContract):
 
 @pytest.mark.slow
 class TestRabbitMQClient(RpcContract):
-
     @pytest.fixture
     def client(self, served_formats, served_routing, settings) -> Iterator[Client]:
         def cut_off() -> None:
