@@ -21,6 +21,7 @@ import pytest
 from pagero.delivery import public as delivery
 from tests.conftest import SmtpSink
 from tests.exchange.conftest import Receiver
+from tests.processes import free_port
 
 # Bytes a re-encoding or a pretty-printer would change: the signature must cover exactly these.
 BODY = '<?xml version="1.0"?>\r\n<Invoice>  Fäktura Ø-7 \t</Invoice>\n\n'.encode()
@@ -68,12 +69,6 @@ def hook() -> Iterator:
     yield start
     for server in started:
         server.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- webhook: HTTP answers -----------------------------------------------------------------------------------------
@@ -159,7 +154,7 @@ def test_a_receiver_that_never_answers_is_retryable_after_the_timeout(settings):
 
 
 def test_a_refused_connection_is_retryable():
-    url = f"http://127.0.0.1:{closed_port()}/hook"
+    url = f"http://127.0.0.1:{free_port()}/hook"
     result = to_webhook(url)
     assert outcome_of(result) == (False, True)
     assert result.detail.startswith(f"webhook {url}: ConnectionRefusedError")
@@ -297,7 +292,7 @@ def test_an_smtp_refusal_is_retried_only_when_temporary(smtp, rcpt, data, error,
 
 
 def test_an_unreachable_smtp_server_is_retryable(settings):
-    use_smtp(settings, closed_port())
+    use_smtp(settings, free_port())
     result = to_email()
     assert outcome_of(result) == (False, True)
     assert result.detail.startswith("e-mail to ap@nordic.example: ConnectionRefusedError")

@@ -22,17 +22,12 @@ import pytest
 from pagero.delivery import public as delivery
 from pagero.delivery.channels import adapter
 from pagero.partners import public as partners
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # starts sshd
 
 SSHD = "/usr/sbin/sshd"
 CONTENT = b'<?xml version="1.0"?>\n<Invoice>SFTP-7 \xc3\xa5</Invoice>\n'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def keygen(path: Path) -> str:

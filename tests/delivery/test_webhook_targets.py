@@ -24,6 +24,7 @@ from pagero.partners import public as partners
 from pagero.partners.models import Organisation
 from tests.exchange.conftest import Receiver
 from tests.exchange.factory import document
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -284,12 +285,6 @@ def test_redirects_are_not_followed(nordic, hook):
 # -- "send test event" -------------------------------------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def silent_port():
     """A port that accepts connections and never answers (as a firewall that drops packets looks, once the
@@ -346,7 +341,7 @@ def test_test_event_does_not_tell_closed_filtered_or_other_services_apart(
     clock = ClockOfTheTestEvent()
     monkeypatch.setattr(delivery, "time", clock)  # the clock of send_test_event
     urls = [
-        f"http://127.0.0.1:{_closed_port()}/hook",
+        f"http://127.0.0.1:{free_port()}/hook",
         f"http://127.0.0.1:{silent_port}/hook",
         f"http://127.0.0.1:{chatty_port}/hook",
         "http://does-not-exist.invalid/hook",

@@ -9,7 +9,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,18 +22,13 @@ from pathlib import Path
 import pytest
 
 from tests.exchange.factory import document
+from tests.processes import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # gunicorn and two manage.py processes per test
 TERMINAL = {"delivered", "acknowledged", "rejected", "undeliverable", "failed", "delivery_failed"}
 PARALLEL = 20
 DROPPED_FILES = 6
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(method: str, url: str, token: str, body: bytes | None = None, timeout: float = 120) -> tuple[int, dict]:
@@ -70,47 +64,10 @@ def embedded_server(tmp_path):
     tokens = {o["slug"]: o["api_tokens"][0]["token"] for o in json.loads(seeded.stdout)["organisations"]}
     port = free_port()
     log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "pagero.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "10",
-                "--timeout",
-                "120",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not come up: {log_path.read_text()[-2000:]}") from None
-                time.sleep(0.2)
+    gunicorn = [sys.executable, "-m", "gunicorn", "pagero.wsgi", "--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+    with serving([*gunicorn, "--workers", "2", "--threads", "10"], env, ROOT, log_path, f"{base}/healthz"):
         yield base, tokens, log_path
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def test_parallel_submissions_all_accepted_and_carried_through(embedded_server):

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from pagero import cassandra_session
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_healthz(client):
@@ -34,7 +27,7 @@ def test_readyz_reports_every_configured_dependency(client, real_services):
 
 
 def test_readyz_names_an_unreachable_broker(client, settings, real_services):
-    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{closed_port()}//"
+    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 503
@@ -45,7 +38,7 @@ def test_readyz_names_an_unreachable_broker(client, settings, real_services):
 
 def test_readyz_names_an_unreachable_cassandra(client, settings, real_services):
     cassandra_session.shutdown()
-    settings.CASSANDRA_PORT = closed_port()
+    settings.CASSANDRA_PORT = free_port()
     try:
         response = client.get("/readyz")
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.foundation.test_embedded_concurrency import free_port
+from tests.processes import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # a gunicorn server with three workers
@@ -39,36 +38,11 @@ def gunicorn_server(tmp_path):
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"left by an earlier server")
     port = free_port()
-    log_path = tmp_path / "server.log"
     served_as_the_image_does = ["pagero.wsgi", "-c", "python:pagero.web_server", "--workers", str(WORKERS)]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *served_as_the_image_does, "--bind", f"127.0.0.1:{port}"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    argv = [sys.executable, "-m", "gunicorn", *served_as_the_image_does, "--bind", f"127.0.0.1:{port}"]
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/metrics", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not come up: {log_path.read_text()[-2000:]}") from None
-                time.sleep(0.2)
+    with serving(argv, env, ROOT, tmp_path / "server.log", f"{base}/metrics"):
         yield base, port, metrics_dir
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def get(url: str) -> bytes:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,6 +57,5 @@ def test_the_process_announces_its_host_key_and_refuses_unknown_keys(tmp_path):
         assert "Host key verification failed" not in client.stderr
         assert server.poll() is None
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
     assert (tmp_path / "host_key").stat().st_mode & 0o077 == 0  # made private

@@ -15,7 +15,6 @@ import json
 import os
 import select
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ import pytest
 from lxml import etree
 
 from tests.peers import as4_pki
+from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = ROOT / "ops" / "peers" / "build-phase4.sh"
@@ -96,12 +96,6 @@ class Receiver:
         raise AssertionError(f"{as4_message_id} was not stored; receiver log:\n{self.log.read_text()[-3000:]}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def receiver(phase4_jar: str, pki: as4_pki.AS4TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receiver]:
     """The phase4 receiver with the peer's key, trusting the test CA."""
@@ -122,12 +116,7 @@ def receiver(phase4_jar: str, pki: as4_pki.AS4TestPKI, tmp_path_factory: pytest.
             pytest.fail(f"the phase4 receiver did not start within {READY_TIMEOUT}s:\n{log.read_text()[-3000:]}")
         yield Receiver(json.loads(line)["url"], inbox, process, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @dataclass

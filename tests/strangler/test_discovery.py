@@ -21,16 +21,11 @@ from strangler.discovery import Heartbeat, forget_cache, is_live, live_instances
 from strangler.models import BreakerState, ContextInstance, ContextRoute
 from strangler.router import BREAKERS, call, call_remote
 from tests.exchange.factory import document
+from tests.processes import free_port
 
 from .conftest import ContextService
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +46,7 @@ def no_instances(settings, monkeypatch):
 @pytest.fixture
 def broker_elsewhere(settings) -> Iterator[str]:
     """A broker is configured, at an address where nothing listens: a call that is really sent fails there."""
-    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{closed_port()}//"
+    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
     contexts.CLIENT.reset()
     yield settings.CELERY_BROKER_URL
     contexts.CLIENT.reset()
