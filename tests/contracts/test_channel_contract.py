@@ -17,10 +17,11 @@ from django.utils.module_loading import import_string
 
 from pagero.delivery import public as delivery
 from tests.conftest import SmtpSink
-from tests.delivery.test_outcomes import closed_port, use_smtp
+from tests.delivery.test_outcomes import use_smtp
 from tests.exchange.conftest import Receiver
 from tests.fakes import channels as fake_channels
 from tests.fakes.channels import RecordingChannel, refused
+from tests.processes import free_port
 
 # Bytes a re-encoding, a line-ending conversion or a pretty-printer would change.
 CONTENT = {
@@ -119,7 +120,7 @@ class TestWebhookChannel(PushChannelContract):
     def refusing(self, receivers) -> Callable[[str], Recipient]:
         def refusing(refusal: str) -> Recipient:
             if refusal == "unreachable":
-                url = f"http://127.0.0.1:{closed_port()}/hook"
+                url = f"http://127.0.0.1:{free_port()}/hook"
                 return Recipient(delivery.Address(webhook_url=url, webhook_secret="whsec-1"), lambda: [])
             return self._recipient(receivers, [503 if refusal == "temporary" else 404])
 
@@ -162,7 +163,7 @@ class TestEmailChannel(PushChannelContract):
     def refusing(self, sinks, settings) -> Callable[[str], Recipient]:
         def refusing(refusal: str) -> Recipient:
             if refusal == "unreachable":
-                use_smtp(settings, closed_port())
+                use_smtp(settings, free_port())
                 return Recipient(delivery.Address(email="ap@nordic.example"), lambda: [])
             if refusal == "temporary":
                 return self._recipient(sinks, settings, data="451 4.3.0 Mail server temporarily rejected message")

@@ -17,9 +17,9 @@ import pytest
 from pagero.documents import public as documents
 from pagero.formats import public as formats
 from strangler import public as strangler
-from tests.delivery.test_outcomes import closed_port
 from tests.exchange.factory import document
 from tests.fakes.broker import InProcessBroker
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the routing service reads what the test registered
 
@@ -105,7 +105,7 @@ class TestRabbitMQClient(RpcContract):
         def cut_off() -> None:
             # A broker address where nothing listens: the client reconnects there on its next call.
             strangler.CLIENT.reset()
-            settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{closed_port()}//"
+            settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
 
         yield Client(strangler.CLIENT.call, cut_off)
         strangler.CLIENT.reset()  # the next call connects again, to the broker the settings name by then

@@ -34,7 +34,8 @@ from tests.exchange.conftest import acme, eager, nordic  # noqa: F401
 from tests.exchange.factory import document
 from tests.peers import as4_pki
 from tests.peers import test_phase4_harness as harness
-from tests.peers.test_phase4_harness import Receiver, free_port
+from tests.peers.test_phase4_harness import Receiver
+from tests.processes import free_port
 
 # phase4 (built once), the test PKI, the receiver and the Peppol BIS base example: the harness's own fixtures.
 phase4_jar = harness.phase4_jar
