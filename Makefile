@@ -104,7 +104,7 @@ TEST_RULES_STORE ?= $(CURDIR)/var/test-cache/rules
 test-fast: venv
 	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE SAXON_THREADS=1 TEST_RULES_STORE=$(TEST_RULES_STORE) \
 		$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
-		--hypothesis-profile=fast $(PYTEST_ARGS); rc=$$?; \
+		--hypothesis-profile=fast --no-migrations $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).

@@ -436,6 +436,27 @@ def webhooks_strict(settings):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request, django_db_blocker):
+    """Under --no-migrations (`make test-fast`) the test database is built from the models, which leaves out the
+    tables that migrations create for unmanaged models (the live context instances, kept through flushes): those
+    are created from their models here."""
+    if request.config.getoption("nomigrations"):
+        with django_db_blocker.unblock():
+            create_unmanaged_tables()
+
+
+def create_unmanaged_tables() -> None:
+    from django.apps import apps
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in apps.get_models():
+            if not model._meta.managed and not model._meta.proxy and model._meta.db_table not in existing:
+                editor.create_model(model)
+
+
+@pytest.fixture(scope="session")
 def celery_worker(real_services, django_db_setup, django_db_blocker, smtp_server):
     """A real Celery worker on RabbitMQ for the whole session (stopped before the test DB is dropped)."""
     WorkerProcess.extra_env = {**WORKER_ENV, "EMAIL_PORT": str(smtp_server.port)}

@@ -1,10 +1,12 @@
 """Processes and ports of the tests: a free loopback port, a server served until it answers, a stop that does not
-hang."""
+hang, and an in-process server served from a thread."""
 
 from __future__ import annotations
 
 import socket
+import socketserver
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,3 +50,17 @@ def serving(argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, rea
         yield
     finally:
         stop(server)
+
+
+def serve_in_thread(server: socketserver.BaseServer) -> None:
+    """`server` answers from a daemon thread of this process until `close(server)`.
+
+    It looks for the stop every 5 ms: shutdown() waits for the loop's next look (every 0.5 s by default), and the
+    tests stop hundreds of servers."""
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
+
+
+def close(server: socketserver.BaseServer) -> None:
+    """Stop a server started by `serve_in_thread` and free its port."""
+    server.shutdown()
+    server.server_close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
-import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ import pytest
 from pagero.delivery import public as delivery
 from tests.conftest import SmtpSink
 from tests.exchange.conftest import Receiver
-from tests.processes import free_port
+from tests.processes import close, free_port, serve_in_thread
 
 # Bytes a re-encoding or a pretty-printer would change: the signature must cover exactly these.
 BODY = '<?xml version="1.0"?>\r\n<Invoice>  Fäktura Ø-7 \t</Invoice>\n\n'.encode()
@@ -47,15 +46,13 @@ def http_server() -> Iterator:
 
     def start(handler: type[BaseHTTPRequestHandler]) -> str:
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        # A short poll interval: shutdown() waits for the loop's next poll.
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_thread(server)
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/hook"
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        close(server)
 
 
 @pytest.fixture
@@ -133,7 +130,7 @@ def test_a_3xx_answer_is_final_and_the_redirect_is_not_followed(hook, http_serve
 
 # -- webhook: no answer --------------------------------------------------------------------------------------------
 def test_a_receiver_slower_than_the_timeout_is_retryable(hook, settings):
-    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
     receiver = hook([200], delay=3.0)  # would answer 200, too late
     result = to_webhook(receiver.url)
     # Given up at the timeout, not when the answer came: the 200 would have made it delivered.
@@ -143,7 +140,7 @@ def test_a_receiver_slower_than_the_timeout_is_retryable(hook, settings):
 
 
 def test_a_receiver_that_never_answers_is_retryable_after_the_timeout(settings):
-    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
     with socket.socket() as silent:  # accepts the connection (the kernel does), never reads or answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)

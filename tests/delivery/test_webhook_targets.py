@@ -24,7 +24,7 @@ from pagero.partners import public as partners
 from pagero.partners.models import Organisation
 from tests.exchange.conftest import Receiver
 from tests.exchange.factory import document
-from tests.processes import free_port
+from tests.processes import close, free_port, serve_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -271,12 +271,11 @@ def test_redirects_are_not_followed(nordic, hook):
     elsewhere = hook()
     Redirecting.target, Redirecting.hits = elsewhere.url, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    serve_in_thread(server)
     try:
         outcome = deliver(f"http://127.0.0.1:{server.server_address[1]}/hook")
     finally:
-        server.shutdown()
-        server.server_close()
+        close(server)
     assert (outcome.delivered, outcome.retryable) == (False, False)
     assert "HTTP 307 Temporary Redirect: redirects are not followed" in outcome.detail
     assert Redirecting.hits == 1 and elsewhere.requests == []
@@ -401,10 +400,9 @@ def https_receiver(tmp_path, monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    serve_in_thread(server)
     yield server.server_address[1], seen
-    server.shutdown()
-    server.server_close()
+    close(server)
 
 
 def test_https_checks_the_certificate_against_the_host_name(https_receiver, dns, settings):

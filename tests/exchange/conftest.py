@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ from pagero.celery import app
 from pagero.documents import pipeline
 from pagero.documents.models import Document
 from pagero.partners import public as partners
+from tests.processes import close, serve_in_thread
 
 TERMINAL = {"delivered", "acknowledged", "rejected", "undeliverable", "failed", "delivery_failed"}
 
@@ -82,12 +82,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default), after every test.
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_thread(self.server)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        close(self.server)
 
 
 @pytest.fixture

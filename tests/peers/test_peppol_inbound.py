@@ -14,7 +14,6 @@ Maven outside CI). The pipeline runs inline (eager tasks) on the embedded databa
 from __future__ import annotations
 
 import http.client
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +46,7 @@ from tests.peers.test_phase4_harness import (  # noqa: F401 - fixtures
     pki,
     send,
 )
+from tests.processes import close, serve_in_thread
 
 # The product's URLs with the AS4 endpoint mounted where pagero/urls.py mounts it.
 urlpatterns = [path("as4", include("pagero.intake.as4_urls")), *product]
@@ -119,11 +119,10 @@ class RecordingProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/as4"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_thread(self.server)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        close(self.server)
 
 
 def post(netloc: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from tests.exchange.factory import document
 from tests.peers import as4_pki
 from tests.peers import test_phase4_harness as harness
 from tests.peers.test_phase4_harness import Receiver
-from tests.processes import free_port
+from tests.processes import close, free_port, serve_in_thread
 
 # phase4 (built once), the test PKI, the receiver and the Peppol BIS base example: the harness's own fixtures.
 phase4_jar = harness.phase4_jar
@@ -119,13 +118,11 @@ def test_smp() -> Iterator[SmpServer]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield state
     finally:
-        server.shutdown()
-        server.server_close()
+        close(server)
 
 
 @pytest.fixture
