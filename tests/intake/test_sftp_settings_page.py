@@ -11,8 +11,6 @@ from django.test import Client
 
 from pagero.partners import public as partners
 
-pytestmark = pytest.mark.urls("tests.intake.urls")
-
 
 def public_key(tmp_path: Path, name: str = "key") -> str:
     subprocess.run(
