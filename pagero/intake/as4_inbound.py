@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from .limits import MAX_MESSAGE_ID_CHARS
+
 log = logging.getLogger(__name__)
 
 SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
@@ -36,8 +38,6 @@ SIGNAL_CONTENT_TYPE = "application/soap+xml;charset=utf-8"
 SBDH_OVERHEAD_BYTES = 64 * 1024
 # Headers taken from the HTTP request into the MIME message the library parses: the others say nothing about it.
 MIME_HEADERS = ("Content-Type", "MIME-Version")
-# The longest eb:MessageId kept for de-duplication (Peppol's are a UUID and a domain, far shorter).
-MAX_MESSAGE_ID_CHARS = 255
 
 
 class NotConfigured(Exception):

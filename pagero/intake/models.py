@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .as4_inbound import MAX_MESSAGE_ID_CHARS
+from .limits import MAX_MESSAGE_ID_CHARS
 
 
 class InboundAS4Message(models.Model):

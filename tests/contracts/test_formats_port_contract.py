@@ -9,6 +9,7 @@ the same dataclass as the local one, and a refusal the same FormatError class wi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from decimal import Decimal
 
 import pytest
@@ -55,19 +56,24 @@ HOSTILE = {
 }
 
 
+@functools.cache
+def written() -> dict[str, tuple[bytes, list[formats.ConversionWarning]]]:
+    """The contract's invoice written in each syntax, once per run (Factur-X renders a PDF)."""
+    return {syntax: formats.write(INVOICE, syntax) for syntax in formats.SYNTAXES}
+
+
 def canned() -> CannedFormats:
     """The fake, given the contract's documents: reports as the rules find them, renditions as written from the
     same invoice, refusals as the readers word them."""
     fake = CannedFormats()
     source = formats.Detected("ubl", "invoice", PEPPOL, "2.1")
     rule_sets = ["xsd", "EN16931", "Peppol BIS Billing 3.0"]
-    written = {syntax: formats.write(INVOICE, syntax) for syntax in formats.SYNTAXES}
     fake.can(
         VALID,
         source=source,
         report=formats.ValidationReport("ubl", "invoice", PEPPOL, rule_sets),
-        renditions={syntax: data for syntax, (data, _) in written.items()},
-        warnings={syntax: notes for syntax, (_, notes) in written.items() if notes},
+        renditions={syntax: data for syntax, (data, _) in written().items()},
+        warnings={syntax: list(notes) for syntax, (_, notes) in written().items() if notes},
     )
     br_co_16 = formats.Finding(
         "BR-CO-16", "fatal", "[BR-CO-16]-Amount due for payment (BT-115) = ...", "/*:Invoice[1]", "BT-115", "EN16931"
