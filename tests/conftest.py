@@ -50,10 +50,22 @@ def pytest_configure(config: pytest.Config) -> None:
     # each test client (hundreds per run): here static files are looked up when requested instead, as in
     # development. They are served the same; no test depends on the list being made up front.
     settings.WHITENOISE_AUTOREFRESH = True
+    allow_webhook_test_receivers()
     app.conf.task_default_queue = TEST_QUEUE
     keep_content_types_through_flushes()
     guard_unconfigured_services()
     replay_recorded_business_rules()
+
+
+def allow_webhook_test_receivers() -> None:
+    """In-process deliveries may reach the loopback test receivers over http, as the worker may (WORKER_ENV): the
+    run's settings, which a test's `settings` fixture changes only for that test. Tests of the refusals restore the
+    production rules with the `webhooks_strict` fixture."""
+    from django.conf import settings
+
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_HOSTS = [WORKER_ENV["WEBHOOK_ALLOWED_HOSTS"]]
+    settings.WEBHOOK_TIMEOUT_SECONDS = float(WORKER_ENV["WEBHOOK_TIMEOUT_SECONDS"])
 
 
 def replay_recorded_business_rules() -> None:
@@ -418,15 +430,6 @@ WORKER_ENV = {
     "WEBHOOK_ALLOW_HTTP": "1",
     "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
 }
-
-
-@pytest.fixture(autouse=True)
-def webhook_test_receivers(settings):
-    """In-process deliveries may reach the loopback test receivers over http, as the worker may (WORKER_ENV);
-    tests of the refusals turn this off with the `webhooks_strict` fixture."""
-    settings.WEBHOOK_ALLOW_HTTP = True
-    settings.WEBHOOK_ALLOWED_HOSTS = [WORKER_ENV["WEBHOOK_ALLOWED_HOSTS"]]
-    settings.WEBHOOK_TIMEOUT_SECONDS = float(WORKER_ENV["WEBHOOK_TIMEOUT_SECONDS"])
 
 
 @pytest.fixture
