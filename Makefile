@@ -11,7 +11,8 @@ PORT ?= 8000
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pagero
 export CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 export CASSANDRA_HOSTS ?= 127.0.0.1
-# pytest-xdist workers (each gets its own database, queue, keyspace and Celery worker).
+# Test workers: pytest-xdist's for `make test` (each gets its own database, queue, keyspace and Celery worker),
+# forked ones for `make test-fast`.
 TEST_WORKERS ?= 2
 # Examples per fuzz test for `make fuzz` (`make test` runs a fixed set of 60).
 FUZZ_EXAMPLES ?= 2000
@@ -97,14 +98,18 @@ EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u
 
 # Property tests take the examples of the `fast` hypothesis profile (tests/conftest.py); bytecode caches are written
 # even where the shell sets PYTHONDONTWRITEBYTECODE: without them each worker compiles and rewrites every module again.
+# The workers are forked (pytest-parallex) from the process that collected the suite: Django, the product and the
+# test modules are imported once, not once per worker, and each worker's reports reach the terminal when it ends.
+# Session fixtures still start in each worker (--parallex-no-session-scope): some start threads (the SMTP server),
+# which a fork does not carry.
 # One Saxon thread per test worker: the workers are the parallelism, and each Saxon thread compiles the rules anew.
 # The business rules' reports are replayed from var/test-cache/rules/ when the same stylesheet files ran on the same
 # text before (tests/formats/recorded_rules.py): Saxon compiles and runs only what changed since the last run.
 TEST_RULES_STORE ?= $(CURDIR)/var/test-cache/rules
 test-fast: venv
 	@set +e; $(EMBEDDED) -u PYTHONDONTWRITEBYTECODE SAXON_THREADS=1 TEST_RULES_STORE=$(TEST_RULES_STORE) \
-		$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST_TESTS)" \
-		--hypothesis-profile=fast --no-migrations $(PYTEST_ARGS); rc=$$?; \
+		$(VENV)/bin/pytest --parallel=fork --parallel-workers=$(TEST_WORKERS) --parallex-no-session-scope \
+		-m "$(FAST_TESTS)" --hypothesis-profile=fast --no-migrations $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Regenerate the protobuf code of the context messages (a test checks it matches the .proto).
