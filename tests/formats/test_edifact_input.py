@@ -15,6 +15,8 @@ from pagero.formats.edifact import syntax
 from pagero.formats.edifact.syntax import CONTROL, Separators, tokenize
 from pagero.formats.limits import MAX_EDIFACT_ELEMENTS, MAX_EDIFACT_SEGMENTS
 
+from .examples import examples
+
 HEAD = b"UNA:+.? 'UNB+UNOW:4+A+B+200101:0000+1'UNH+1+INVOIC:D:14B:UN'"
 TAIL = b"UNT+4+1'UNZ+1+1'"
 
@@ -167,7 +169,7 @@ def _reading(read, text: str):
     return None if segments is None else [(s.tag, s.elements, s.position) for s in segments]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text(alphabet="AB +:'?\r\n\x01\x85", max_size=60))
 def test_splitting_reads_what_scanning_reads(text):
     """The fast reading of an interchange without released characters gives the same segments, or the same

@@ -40,6 +40,8 @@ from pagero.formats.orders.model import (
     Totals,
 )
 
+from .examples import examples
+
 ORDER_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"
  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -265,7 +267,7 @@ orders = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(orders)
 def test_model_round_trips_through_ubl_edifact_and_orderx(order: Order) -> None:
     for syntax, not_carried in (
@@ -297,7 +299,7 @@ EDIFACT_ORDER = write_order(
 ORDERX_ORDER = write_order(parse_order(ORDER_XML).order, "orderx")[0]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_mutated_orders_are_read_or_refused_with_a_format_error(data: st.DataObject) -> None:
     source = data.draw(st.sampled_from([EDIFACT_ORDER, ORDER_XML, ORDERX_ORDER]))

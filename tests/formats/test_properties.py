@@ -48,6 +48,8 @@ from pagero.formats.model import (
     diff_models,
 )
 
+from .examples import examples
+
 # Printable text with the characters that need escaping in XML and EDIFACT (&, <, ', +, :, ?).
 ALPHABET = st.characters(whitelist_categories=("L", "N"), whitelist_characters=" .,-/&<>'+:?éøü€")
 text = st.text(ALPHABET, min_size=1, max_size=30).map(str.strip).filter(bool).filter(lambda s: not s.startswith("#"))
@@ -286,13 +288,14 @@ def round_trip(invoice: Invoice, syntax: str) -> None:
     assert [d for d in diff_models(invoice, again.invoice) if d[1] not in reported] == []
 
 
-# CI runs the same examples every time (a red build must be reproducible); local runs keep exploring. 40 examples,
-# fewer where the loaded profile says so (`make test-fast` loads the `fast` profile of tests/conftest.py).
+# CI and `make test-fast` run the same examples every time (a red build must be reproducible); other runs keep
+# exploring. 40 examples, fewer where the loaded profile says so (`make test-fast` loads the `fast` profile of
+# tests/conftest.py).
 PROPERTY_SETTINGS = settings(
-    max_examples=min(40, settings.default.max_examples),
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-    derandomize=bool(os.environ.get("CI")),
+    derandomize=bool(os.environ.get("CI")) or settings.default.derandomize,
 )
 
 
