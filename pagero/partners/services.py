@@ -248,9 +248,9 @@ def add_identifier(organisation_id: int, scheme: str, value: str, *, verified: b
         if any(row.status == VERIFIED and row.organisation_id != organisation_id for row in rows):
             raise _taken(ident)
         own = next((r for r in rows if r.organisation_id == organisation_id and r.scheme == ident.scheme), None)
-        if own is None or own.status == REJECTED:
+        if not verified and (own is None or own.status == REJECTED):
             pending = ParticipantIdentifier.objects.filter(organisation_id=organisation_id, status=PENDING).count()
-            if not verified and pending >= MAX_PENDING_CLAIMS:
+            if pending >= MAX_PENDING_CLAIMS:
                 raise InvalidIdentifier(
                     f"{pending} identifier claims are already waiting for verification; wait until they are decided"
                 )
@@ -559,17 +559,14 @@ def issue_api_token(
     """Issue a token. `plain` may be given only for reproducible demo data."""
     if scope not in {ApiToken.SCOPE_READ, ApiToken.SCOPE_WRITE}:
         raise ValueError(f"unknown token scope {scope!r}; use 'read' or 'write'")
-    plain = plain or TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token, _ = ApiToken.objects.update_or_create(
-        token_hash=hash_token(plain),
-        defaults={
-            "organisation_id": organisation_id,
-            "name": name,
-            "prefix": plain[:12],
-            "scope": scope,
-            "revoked_at": None,
-        },
-    )
+    fields = {"organisation_id": organisation_id, "name": name, "scope": scope, "revoked_at": None}
+    if not plain:  # a new random token cannot be in the table yet: one INSERT
+        plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken.objects.create(token_hash=hash_token(plain), prefix=plain[:12], **fields)
+    else:  # demo data issues the same token again on every seed
+        token, _ = ApiToken.objects.update_or_create(
+            token_hash=hash_token(plain), defaults={"prefix": plain[:12], **fields}
+        )
     return IssuedToken(id=token.pk, name=name, scope=scope, prefix=token.prefix, plain=plain)
 
 
