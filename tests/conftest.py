@@ -153,7 +153,7 @@ def _excluded_path_markers(config: pytest.Config) -> set[str]:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Files of a suite that `-m` leaves out are not even imported (about a second per worker in make test-fast)."""
+    """Files of a suite that `-m` leaves out are not even imported (about a second of make test-fast's start)."""
     try:
         where = collection_path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
