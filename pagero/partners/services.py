@@ -164,6 +164,11 @@ def _ref(org: Organisation) -> OrganisationRef:
     return OrganisationRef(id=org.pk, name=org.name, slug=org.slug)
 
 
+# An identifier row's organisation as an OrganisationRef, read without the organisation's other columns: the
+# directory look-ups run for every document routed.
+_REF_COLUMNS = ("organisation_id", "organisation__name", "organisation__slug")
+
+
 def normalise_identifier(scheme: str, value: str) -> Identifier:
     """Scheme codes are trimmed and lower-cased; values lose all blanks (compared case-insensitively)."""
     scheme, value = schemes.normalise(scheme, value)
@@ -216,18 +221,28 @@ def _as_identifier(row: ParticipantIdentifier) -> Identifier:
 
 def _verify(row: ParticipantIdentifier, decided_by: str) -> None:
     """Mark a claim verified; competing pending claims of other organisations are rejected with it."""
-    now = timezone.now()
-    row.status, row.decided_at, row.decided_by = VERIFIED, now, decided_by[:200]
+    row.status, row.decided_at, row.decided_by = VERIFIED, timezone.now(), decided_by[:200]
     try:
         with transaction.atomic():  # the database has the last word when two verifications race
             row.save(update_fields=["status", "decided_at", "decided_by"])
     except IntegrityError:
         raise _taken(_as_identifier(row)) from None
-    _family_rows(_as_identifier(row)).filter(status=PENDING).exclude(organisation_id=row.organisation_id).update(
-        status=REJECTED, decided_at=now, decided_by=f"verified for another organisation ({decided_by})"[:200]
+    _reject_competing(row)
+
+
+def _reject_competing(verified: ParticipantIdentifier) -> None:
+    """Reject the pending claims of other organisations on an identifier that `verified` now holds."""
+    _family_rows(_as_identifier(verified)).filter(status=PENDING).exclude(
+        organisation_id=verified.organisation_id
+    ).update(
+        status=REJECTED,
+        decided_at=verified.decided_at,
+        decided_by=f"verified for another organisation ({verified.decided_by})"[:200],
     )
 
 
+# Who decided an identifier that a trusted caller registered verified (add_identifier(verified=True)).
+REGISTERED = "registered verified"
 # Bounds on what one organisation can ask for: open claims, and how often a confirmation goes to one address.
 MAX_PENDING_CLAIMS = 20
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
@@ -255,15 +270,25 @@ def add_identifier(organisation_id: int, scheme: str, value: str, *, verified: b
                     f"{pending} identifier claims are already waiting for verification; wait until they are decided"
                 )
         if own is None:
+            # A trusted caller's identifier is written verified at once: one INSERT, not an INSERT and an UPDATE.
+            decision = {"status": VERIFIED, "decided_at": timezone.now(), "decided_by": REGISTERED} if verified else {}
             try:
                 with transaction.atomic():
                     own = ParticipantIdentifier.objects.create(
-                        organisation_id=organisation_id, scheme=ident.scheme, value=ident.value
+                        organisation_id=organisation_id, scheme=ident.scheme, value=ident.value, **decision
                     )
-            except IntegrityError:  # the same claim, made at the same moment: it exists now
-                own = ParticipantIdentifier.objects.get(
+            except IntegrityError:
+                # The same claim, made at the same moment, exists now; or, registering it verified, another
+                # organisation's verification of it came first.
+                own = ParticipantIdentifier.objects.filter(
                     organisation_id=organisation_id, scheme=ident.scheme, value__iexact=ident.value
-                )
+                ).first()
+                if own is None:
+                    raise _taken(ident) from None
+            else:
+                competing = any(r.status == PENDING and r.organisation_id != organisation_id for r in rows)
+                if verified and competing:
+                    _reject_competing(own)
             send = True
         elif own.status == REJECTED:  # asking again puts the claim back in front of the operator
             own.status, own.decided_at, own.decided_by, own.claimed_at = PENDING, None, "", timezone.now()
@@ -274,7 +299,7 @@ def add_identifier(organisation_id: int, scheme: str, value: str, *, verified: b
             own.save(update_fields=["claimed_at"])
             send = True
         if verified and own.status != VERIFIED:
-            _verify(own, "registered verified")
+            _verify(own, REGISTERED)
         claim_id, status = own.pk, own.status
     if send and status == PENDING and ident.scheme in schemes.EMAIL_SCHEMES:
         from .confirmation import send_confirmation
@@ -502,10 +527,10 @@ def find_organisations_by_value(value: str, schemes: frozenset[str]) -> list[Org
     """Organisations holding `value` verified under any of `schemes` (e.g. a VAT number under any VAT scheme).
     Pending or rejected claims never count: a claim cannot take or block anyone's documents."""
     cleaned = "".join(value.split())
-    rows = ParticipantIdentifier.objects.select_related("organisation").filter(
+    rows = ParticipantIdentifier.objects.filter(
         value__iexact=cleaned, scheme__in=[s.lower() for s in schemes], status=VERIFIED
-    )
-    return list(dict.fromkeys(_ref(row.organisation) for row in rows))
+    ).values_list(*_REF_COLUMNS)
+    return list(dict.fromkeys(OrganisationRef(*row) for row in rows))
 
 
 def list_identifiers(organisation_id: int) -> list[Identifier]:
@@ -518,11 +543,11 @@ def find_organisation_by_identifier(scheme: str, value: str) -> OrganisationRef 
     """Directory look-up: which organisation receives on this identifier (verified identifiers only)."""
     ident = normalise_identifier(scheme, value)
     row = (
-        ParticipantIdentifier.objects.select_related("organisation")
-        .filter(scheme=ident.scheme, value__iexact=ident.value, status=VERIFIED)
+        ParticipantIdentifier.objects.filter(scheme=ident.scheme, value__iexact=ident.value, status=VERIFIED)
+        .values_list(*_REF_COLUMNS)
         .first()
     )
-    return _ref(row.organisation) if row else None
+    return OrganisationRef(*row) if row else None
 
 
 def ensure_member(

@@ -106,6 +106,23 @@ def test_an_identifier_verified_for_another_organisation_cannot_be_claimed(nordi
     assert {i.scheme for i in partners.list_identifiers(outsider.id)} == {"9930"}
 
 
+def test_an_identifier_registered_verified_settles_the_competing_claims(nordic, outsider):
+    """A trusted caller's registration is written verified at once; other organisations' open claims on it (under
+    any scheme of its family) are rejected with it, and a second organisation cannot register it verified too."""
+    for scheme, value in (("0088", "7080000000005"), ("9930", "de300000000")):
+        assert partners.add_identifier(outsider.id, scheme, value).status == "pending"
+    assert partners.add_identifier(nordic.id, "0088", "7080000000005", verified=True).status == "verified"
+    assert partners.add_identifier(nordic.id, "vat", "DE300000000", verified=True).status == "verified"
+    for value in ("7080000000005", "DE300000000"):
+        assert claim_of(nordic.id, value).decided_by == "registered verified"
+        competing = ParticipantIdentifier.objects.get(organisation_id=outsider.id, value__iexact=value)
+        assert competing.status == "rejected"
+        assert competing.decided_by == "verified for another organisation (registered verified)"
+    with pytest.raises(partners.IdentifierTaken):
+        partners.add_identifier(outsider.id, "0088", "7080000000005", verified=True)
+    assert partners.find_organisation_by_identifier("0088", "7080000000005").id == nordic.id
+
+
 def test_the_portal_refuses_a_hijack_with_a_clear_message(nordic, outsider):
     client = member_client(outsider.id, "carol")
     page = client.post("/settings/identifier", {"scheme": "0192", "value": "987 654 325"}, follow=True)
