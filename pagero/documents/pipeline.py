@@ -15,9 +15,10 @@ import hashlib
 import logging
 import re
 import typing
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -266,8 +267,11 @@ def _context(document: Document) -> CallContext:
 
 
 def _unlocked(document_id, expected: Status) -> Document | None:
-    document = Document.objects.filter(pk=document_id).first()
-    return document if document is not None and document.status == expected else None
+    try:
+        document = Document.objects.get(pk=document_id)  # get: no ORDER BY to build for one row by key
+    except Document.DoesNotExist:
+        return None
+    return document if document.status == expected else None
 
 
 @dataclass(frozen=True)
@@ -347,8 +351,9 @@ def duplicate_hold_days() -> int:
     return int(getattr(settings, "DUPLICATE_HOLD_DAYS", 14))
 
 
-def earlier_copy(document: Document, number: str, issue_date: date | None) -> Document | None:
-    """The first other document with the same sender, type, invoice number and issue date that went or goes out.
+def earlier_copy(document: Document, number: str, issue_date: date | None) -> tuple[uuid.UUID, datetime] | None:
+    """The id and time of sending of the first other document with the same sender, type, invoice number and issue
+    date that went or goes out (two columns: this runs for every valid invoice).
 
     Invoices and credit notes only: an order repeats its number in every change and an order response answers one,
     so neither is a duplicate by its header. A confirmed resend is never checked again.
@@ -365,6 +370,7 @@ def earlier_copy(document: Document, number: str, issue_date: date | None) -> Do
         .exclude(status__in=[s.value for s in NEVER_SENT])
         .exclude(duplicate_state=DUPLICATE_SUSPECTED)  # held copies are not the one a new copy repeats
         .order_by("created_at", "id")
+        .values_list("id", "created_at")
         .first()
     )
 
@@ -378,20 +384,21 @@ def _held_as_duplicate(document: Document, outcome: _Validation) -> bool:
     earlier = earlier_copy(document, number, issue_date)
     if earlier is None:
         return False
+    earlier_id, sent_at = earlier
     document.number, document.issue_date, document.currency = number, issue_date, currency
     document.due_date = outcome.invoice.due_date if outcome.invoice is not None else None
     fits = payable is not None and Document._meta.get_field("payable_amount").fits(payable)
     document.payable_amount = payable if fits else None  # type: ignore[assignment]  # AmountField holds a Decimal
-    document.duplicate_of = earlier
+    document.duplicate_of_id = earlier_id
     document.duplicate_state = DUPLICATE_SUSPECTED
     document.save(update_fields=[*VALIDATION_FIELDS, "payable_amount", "duplicate_of", "duplicate_state", "updated_at"])
     record(
         document,
         EventKind.DUPLICATE_SUSPECTED,
-        duplicate_of=str(earlier.id),
+        duplicate_of=str(earlier_id),
         number=number,
         issue_date=issue_date.isoformat() if issue_date else "",
-        sent_at=earlier.created_at.isoformat(),
+        sent_at=sent_at.isoformat(),
         hold_days=duplicate_hold_days(),
     )
     return True

@@ -51,11 +51,14 @@ class DatabasePayloadStore:
         return PayloadRef(document_id, kind, current["sha256"], current["size"])  # the newer write, kept
 
     def get(self, document_id: str, kind: str) -> bytes:
-        row = PayloadRecord.objects.filter(document_id=document_id, kind=kind).first()
-        if row is None:
+        # Three columns, and no ORDER BY: (document_id, kind) is unique. Every pipeline step reads a payload.
+        rows = PayloadRecord.objects.filter(document_id=document_id, kind=kind).values_list("data", "size", "sha256")
+        found = list(rows[:1])
+        if not found:
             raise PayloadNotFound(document_id, kind, self.name)
-        data = bytes(row.data)
-        if len(data) != row.size or sha256_hex(data) != row.sha256:
+        stored, size, sha256 = found[0]
+        data = bytes(stored)
+        if len(data) != size or sha256_hex(data) != sha256:
             raise PayloadCorrupted(document_id, kind, self.name, "SHA-256 does not match the recorded one")
         return data
 
