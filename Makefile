@@ -1,7 +1,11 @@
 # The two commands: `make run` (embedded default, demo data) and `make test` (real services, whole suite);
 # `make test-fast` is the service-free tier to run before each commit (docs/testing.md).
 SHELL := /bin/bash
-PYTHON ?= python3
+# The virtualenv's interpreter: Debian's Python 3.11 where it is installed with venv, else python3 on the PATH.
+# Debian's is the one the container image runs (docs/containers.md), and it is built with profile-guided
+# optimisation: the fast tier ran ~10% faster on it than on a source build of 3.11 without (docs/testing.md).
+DEBIAN_PYTHON := /usr/bin/python3.11
+PYTHON ?= $(or $(shell $(DEBIAN_PYTHON) -c 'import ensurepip, venv' 2>/dev/null && echo $(DEBIAN_PYTHON)),python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
