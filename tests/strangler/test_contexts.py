@@ -150,6 +150,10 @@ def test_dead_remote_falls_back_and_opens_the_circuit_then_closes_after_restart(
     assert breaker("formats").state == "closed"
 
 
+def remote_calls(service: ContextService) -> int:
+    return service.handled("formats.validate") + service.handled("formats.convert")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_switch_to_remote_and_back_loses_and_duplicates_nothing(celery_worker, formats_service, acme, nordic, receiver):
     hook = receiver()
@@ -158,13 +162,18 @@ def test_switch_to_remote_and_back_loses_and_duplicates_nothing(celery_worker, f
     )
     contexts.set_mode("formats", "remote", actor="test", reason="cutover rehearsal", override=True)
     first = [acme.post(document("ubl", number=f"CUT-A{n}")).json()["id"] for n in range(3)]
-    contexts.set_mode("formats", "local", actor="test", reason="roll back")  # while documents are in flight
+    # Rolled back once the extracted service has answered a first call, while the other documents are in flight
+    # (switching at once can beat the worker to its first step: then nothing ever went remote).
+    deadline = time.monotonic() + 30
+    while remote_calls(formats_service) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    contexts.set_mode("formats", "local", actor="test", reason="roll back")
     second = [acme.post(document("ubl", number=f"CUT-B{n}")).json()["id"] for n in range(3)]
     for document_id in first + second:
         assert wait_for(document_id).status == "delivered"
     delivered_ids = [r["headers"]["X-Document-Id"] for r in hook.requests]
     assert sorted(delivered_ids) == sorted(first + second)  # each exactly once
-    assert formats_service.handled("formats.validate") + formats_service.handled("formats.convert") >= 1
+    assert remote_calls(formats_service) >= 1
     for document_id in first + second:
         assert list(Document.objects.get(pk=document_id).events.values_list("kind", flat=True)).count("delivered") == 1
 
