@@ -57,9 +57,8 @@ def observe(
     control_ms: float,
 ) -> bool:
     """Called on the request path after the control answered: schedules the candidate, returns at once."""
-    # `name` is unique, and the sample rate is all this needs: read on every observed call.
-    rates = list(Experiment.objects.filter(name=name, enabled=True).values_list("sample_rate", flat=True)[:1])
-    if not rates or random.random() >= rates[0]:
+    sample_rate = Experiment.objects.filter(name=name, enabled=True).values_list("sample_rate", flat=True).first()
+    if sample_rate is None or random.random() >= sample_rate:
         return False
     from .tasks import run_candidate
 

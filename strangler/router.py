@@ -69,9 +69,8 @@ def note_local(context: str, route: str, reason: str) -> None:
 
 
 def route_of(context: str) -> tuple[str, int]:
-    # `context` is unique: a slice, not first(), so no ORDER BY is built (this runs on every call of a port).
-    rows = list(ContextRoute.objects.filter(context=context).values_list("mode", "canary_percent")[:1])
-    return rows[0] if rows else ("local", 0)
+    row = ContextRoute.objects.filter(context=context).values_list("mode", "canary_percent").first()
+    return row if row else ("local", 0)
 
 
 def in_canary(context: str, tenant_id: int | None, percent: int) -> bool:

@@ -51,12 +51,15 @@ class DatabasePayloadStore:
         return PayloadRef(document_id, kind, current["sha256"], current["size"])  # the newer write, kept
 
     def get(self, document_id: str, kind: str) -> bytes:
-        # Three columns, and no ORDER BY: (document_id, kind) is unique. Every pipeline step reads a payload.
-        rows = PayloadRecord.objects.filter(document_id=document_id, kind=kind).values_list("data", "size", "sha256")
-        found = list(rows[:1])
-        if not found:
+        # The three columns it checks, not the whole row: every pipeline step reads a payload.
+        row = (
+            PayloadRecord.objects.filter(document_id=document_id, kind=kind)
+            .values_list("data", "size", "sha256")
+            .first()
+        )
+        if row is None:
             raise PayloadNotFound(document_id, kind, self.name)
-        stored, size, sha256 = found[0]
+        stored, size, sha256 = row
         data = bytes(stored)
         if len(data) != size or sha256_hex(data) != sha256:
             raise PayloadCorrupted(document_id, kind, self.name, "SHA-256 does not match the recorded one")
