@@ -85,6 +85,7 @@ def test_parallel_submissions_all_accepted_and_carried_through(embedded_server):
     )
 
     statuses: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     deadline = time.monotonic() + 60
     for _, body in answers:
         while True:
@@ -92,9 +93,11 @@ def test_parallel_submissions_all_accepted_and_carried_through(embedded_server):
             assert status == 200, detail
             if detail["status"] in TERMINAL or time.monotonic() > deadline:
                 statuses[body["id"]] = detail["status"]
+                reasons[body["id"]] = detail.get("status_reason", "")
                 break
             time.sleep(0.2)
-    assert set(statuses.values()) == {"delivered"}, statuses
+    not_delivered = {i: (s, reasons[i]) for i, s in statuses.items() if s != "delivered"}
+    assert set(statuses.values()) == {"delivered"}, not_delivered
     # The recipient sees every one of them in its inbox.
     status, inbox = request("GET", f"{base}/api/v1/inbox", tokens["nordic"])
     assert status == 200 and inbox["count"] == PARALLEL
